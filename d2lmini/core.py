@@ -1,0 +1,380 @@
+"""Framework-free helpers: plotting, timing, seeding, input checks and result records.
+
+Only numpy, matplotlib and the standard library are used here; the framework modules
+(`d2lmini.torch`, `d2lmini.mxnet`, `d2lmini.tensorflow`) build on top of this file.
+Tensors of any framework are accepted wherever numbers are plotted, via `_to_numpy`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+
+__all__ = ["set_figsize", "plot", "TrainingPlot", "Timer"]
+
+FRAMEWORKS = ("mxnet", "pytorch", "tensorflow")
+
+
+# ----------------------------------------------------------------------------
+# conversions and input checks (private; shared by the framework modules)
+
+def _to_numpy(x: Any) -> np.ndarray:
+    """Return `x` as a numpy array; tensors of any framework are recognised by duck typing."""
+    if hasattr(x, "asnumpy"):  # MXNet NDArray
+        return x.asnumpy()
+    if hasattr(x, "detach"):  # PyTorch: drop the autograd graph and leave the GPU first
+        x = x.detach()
+        x = x.cpu() if hasattr(x, "cpu") else x
+    if hasattr(x, "numpy"):  # PyTorch, TensorFlow
+        return np.asarray(x.numpy())
+    if isinstance(x, (list, tuple)) and any(hasattr(v, "shape") for v in x):
+        return np.asarray([_to_numpy(v) for v in x])  # e.g. a list of scalar tensors
+    return np.asarray(x)
+
+
+def _is_scalar(x: Any) -> bool:
+    return x is None or np.ndim(_to_numpy(x)) == 0
+
+
+def _check_int(value: Any, name: str, minimum: int = 0) -> int:
+    """Return `value` as an int, or raise TypeError/ValueError naming `name`."""
+    # bool is an int subclass, but True as a seed or batch size is always a mistake
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def _check_seed(seed: Any) -> int:
+    seed = _check_int(seed, "seed")
+    if seed >= 2**32:  # numpy's legacy seeding accepts 32 bits only
+        raise ValueError(f"seed must be < 2**32, got {seed}")
+    return seed
+
+
+def _check_device_index(i: Any) -> int:
+    return _check_int(i, "GPU index i")
+
+
+def _check_arrays(arrays: Any, batch_size: Any) -> list[tuple[int, ...]]:
+    """Check the arguments of `load_array`; return the shapes of the arrays."""
+    if not isinstance(arrays, (tuple, list)):
+        raise TypeError("arrays must be a tuple of arrays/tensors such as (X, y), "
+                        f"got {type(arrays).__name__}")
+    shapes = [tuple(int(d) for d in (a.shape if hasattr(a, "shape") else np.shape(a)))
+              for a in arrays]
+    if not shapes:
+        raise ValueError("arrays is empty; pass a tuple such as (X, y)")
+    if any(len(s) == 0 for s in shapes):
+        raise ValueError(f"every array needs a first (example) dimension, got shapes {shapes}")
+    if len({s[0] for s in shapes}) > 1:
+        raise ValueError(f"arrays must have the same first dimension, got shapes {shapes}")
+    if shapes[0][0] == 0:
+        raise ValueError(f"arrays hold no examples, got shapes {shapes}")
+    _check_int(batch_size, "batch_size", minimum=1)
+    return shapes
+
+
+def _as_series(S: Any, name: str) -> list[np.ndarray]:
+    """Turn one series or a list of series (or a 2-D array, one series a row) into 1-D arrays."""
+    if isinstance(S, (list, tuple)) and len(S) > 0 and not _is_scalar(S[0]):
+        series = [_to_numpy(s) for s in S]
+    else:
+        arr = _to_numpy(S)
+        series = list(arr) if arr.ndim == 2 else [arr]
+    for i, s in enumerate(series):
+        if s.ndim != 1:
+            raise ValueError(f"{name} series {i} must be 1-D, got shape {s.shape}")
+    return series
+
+
+def _check_series(X: list[np.ndarray], Y: list[np.ndarray]) -> tuple[list, list]:
+    """Pair up X and Y series; one X series is shared by all Y series."""
+    if len(X) == 1 and len(Y) > 1:
+        X = X * len(Y)
+    if len(X) != len(Y):
+        raise ValueError(f"got {len(X)} X series but {len(Y)} Y series; "
+                         "pass one X series for all, or one per Y series")
+    for i, (x, y) in enumerate(zip(X, Y)):
+        if len(x) != len(y):
+            raise ValueError(f"series {i}: X has {len(x)} points but Y has {len(y)}")
+    return X, Y
+
+
+def _check_legend(legend: Any, n: int | None) -> list[str] | None:
+    if legend is None:
+        return None
+    legend = [legend] if isinstance(legend, str) else [str(s) for s in legend]
+    if n is not None and len(legend) != n:
+        raise ValueError(f"legend has {len(legend)} entries {legend} but there are {n} series")
+    return legend
+
+
+def _check_figsize(figsize: Any) -> tuple[float, float]:
+    try:
+        w, h = (float(v) for v in figsize)
+    except (TypeError, ValueError):
+        raise TypeError(f"figsize must be (width, height) in inches, got {figsize!r}") from None
+    if not (w > 0 and h > 0):
+        raise ValueError(f"figsize must be positive, got {figsize!r}")
+    return w, h
+
+
+# ----------------------------------------------------------------------------
+# plotting
+
+def _in_notebook() -> bool:
+    """True inside a Jupyter kernel (where rich display outputs are recorded)."""
+    ipython = sys.modules.get("IPython")  # never import IPython just to ask
+    shell = ipython.get_ipython() if ipython is not None else None
+    return getattr(shell, "kernel", None) is not None
+
+
+def _use_png() -> None:
+    """Ask the inline backend for PNG output (small, stable notebooks); no-op elsewhere."""
+    if not _in_notebook():
+        return  # set_matplotlib_formats would create an IPython shell otherwise
+    try:
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:
+        return
+    set_matplotlib_formats("png")
+
+
+def set_figsize(figsize: tuple[float, float] = (3.5, 2.5)) -> None:
+    """Use PNG figures in notebooks and set matplotlib's default figure size (inches)."""
+    _use_png()
+    plt.rcParams["figure.figsize"] = _check_figsize(figsize)
+
+
+def _set_axes(axes: Axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend) -> None:
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel(ylabel)
+    axes.set_xscale(xscale)
+    axes.set_yscale(yscale)
+    if xlim is not None:
+        axes.set_xlim(xlim)
+    if ylim is not None:
+        axes.set_ylim(ylim)
+    if legend:
+        axes.legend(legend)
+    axes.grid(True)
+
+
+def plot(X: Any, Y: Any = None, xlabel: str | None = None, ylabel: str | None = None,
+         legend: Sequence[str] | None = None, xlim: tuple[float, float] | None = None,
+         ylim: tuple[float, float] | None = None, xscale: str = "linear",
+         yscale: str = "linear", fmts: Sequence[str] = ("-", "m--", "g-.", "r:"),
+         figsize: tuple[float, float] = (3.5, 2.5), axes: Axes | None = None) -> Axes:
+    """Plot one or more series and return the Axes.
+
+    X and Y may each be one series or a list of series (numpy arrays, lists, or tensors
+    of any framework). Without Y, X holds the y values and is plotted against 0, 1, ...
+    A single X series is shared by all Y series. Line formats in `fmts` repeat cyclically.
+    Draws on `axes` if given, else on the current axes of a `figsize` figure.
+    """
+    X = _as_series(X, "X")
+    if Y is None:
+        X, Y = [np.arange(len(y)) for y in X], X
+    else:
+        Y = _as_series(Y, "Y")
+    X, Y = _check_series(X, Y)
+    legend = _check_legend(legend, len(Y))
+    fmts = [fmts] if isinstance(fmts, str) else list(fmts)
+    if not fmts:
+        raise ValueError("fmts must name at least one line format, e.g. ('-',)")
+    if axes is None:
+        set_figsize(figsize)
+        axes = plt.gca()
+    axes.cla()  # redraw from scratch so repeated calls (TrainingPlot) don't stack lines
+    for i, (x, y) in enumerate(zip(X, Y)):
+        axes.plot(x, y, fmts[i % len(fmts)])
+    _set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend)
+    return axes
+
+
+class TrainingPlot:
+    """A live plot of training curves, e.g. train and validation loss per epoch.
+
+    In Jupyter the figure is displayed once and then updated in place, so the cell keeps
+    exactly one output that ends as the final picture. Elsewhere it just draws.
+
+    >>> fig = TrainingPlot(legend=["train", "valid"], yscale="log")
+    >>> for epoch in range(3):
+    ...     fig.add(epoch + 1, [1 / (epoch + 1), 2 / (epoch + 1)])
+    """
+
+    def __init__(self, xlabel: str | None = "epoch", ylabel: str | None = None,
+                 legend: Sequence[str] | None = None, xlim: tuple[float, float] | None = None,
+                 ylim: tuple[float, float] | None = None, yscale: str = "linear",
+                 figsize: tuple[float, float] = (3.5, 2.5)) -> None:
+        _use_png()
+        self.legend = _check_legend(legend, None)
+        self.config = dict(xlabel=xlabel, ylabel=ylabel, legend=self.legend,
+                           xlim=xlim, ylim=ylim, yscale=yscale)
+        self.fig, self.axes = plt.subplots(figsize=_check_figsize(figsize))
+        self.X: list[list[float]] = []
+        self.Y: list[list[float]] = []
+        self._handle = None
+        if _in_notebook():
+            # We show the figure ourselves via display(); closing it here stops the inline
+            # backend from showing a second copy when the cell finishes.
+            plt.close(self.fig)
+
+    def add(self, x: float, ys: Sequence[float]) -> None:
+        """Add the point (x, ys[i]) to each curve i and redraw; a None in ys skips that curve."""
+        ys = [ys] if _is_scalar(ys) else list(ys)
+        n = len(self.legend) if self.legend else len(self.Y) or len(ys)
+        if len(ys) != n:
+            named = f"legend {self.legend}" if self.legend else "earlier calls"
+            raise ValueError(f"expected {n} y values (one per curve, as in the {named}), "
+                             f"got {len(ys)}")
+        if not self.Y:
+            self.X, self.Y = [[] for _ in ys], [[] for _ in ys]
+        x = float(_to_numpy(x))
+        for xs_i, ys_i, y in zip(self.X, self.Y, ys):
+            if y is not None:
+                xs_i.append(x)
+                ys_i.append(float(_to_numpy(y)))
+        plot(self.X, self.Y, axes=self.axes, **self.config)
+        self._show()
+
+    def _show(self) -> None:
+        if not _in_notebook():
+            self.fig.canvas.draw_idle()
+            return
+        from IPython.display import display
+        if self._handle is None:
+            self._handle = display(self.fig, display_id=True)
+        else:
+            self._handle.update(self.fig)  # replace the earlier picture, don't append one
+
+
+# ----------------------------------------------------------------------------
+# timing and seeding
+
+class Timer:
+    """Record running times; the clock starts when the Timer is created."""
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+        self.start()
+
+    def start(self) -> None:
+        """Start (or restart) the clock."""
+        self._tik = time.perf_counter()
+
+    def stop(self) -> float:
+        """Stop the clock, record the interval and return it in seconds."""
+        self.times.append(time.perf_counter() - self._tik)
+        return self.times[-1]
+
+    def avg(self) -> float:
+        """Mean of the recorded intervals (0.0 if none)."""
+        return self.sum() / len(self.times) if self.times else 0.0
+
+    def sum(self) -> float:
+        """Total of the recorded intervals."""
+        return float(sum(self.times))
+
+    def cumsum(self) -> list[float]:
+        """Running totals of the recorded intervals."""
+        return np.cumsum(self.times).tolist()
+
+
+def _seed_python_numpy(seed: int) -> int:
+    """Seed Python's and numpy's global generators after checking `seed`; return it."""
+    seed = _check_seed(seed)
+    random.seed(seed)
+    np.random.seed(seed)
+    return seed
+
+
+def _batch_loss_sum(loss: Any, n: int) -> float:
+    """Sum over a batch of `n` examples of the per-example losses, given `loss` as
+    one value per example (averaged over any further axes) or as the batch mean."""
+    loss = _to_numpy(loss).astype(np.float64)
+    if loss.size == 1:
+        return float(loss.reshape(())) * n
+    if loss.shape[0] != n:
+        raise ValueError(f"loss must return one value per example ({n}) or the batch mean, "
+                         f"got shape {loss.shape}")
+    return float(loss.reshape(n, -1).mean(axis=1).sum())
+
+
+def _mean_loss(total: float, count: int) -> float:
+    if count == 0:
+        raise ValueError("data_iter yielded no examples")
+    return total / count
+
+
+# ----------------------------------------------------------------------------
+# result records: results/<framework>/<page>.json, compared across frameworks by the book
+
+def _results_dir(framework: str) -> Path:
+    """$D2LMINI_RESULTS_DIR/<fw>, else <repo root>/results/<fw>, else ./results/<fw>."""
+    if os.environ.get("D2LMINI_RESULTS_DIR"):
+        return Path(os.environ["D2LMINI_RESULTS_DIR"]) / framework
+    cwd = Path.cwd()
+    for folder in (cwd, *cwd.parents):
+        # notebooks run from their own folder; the repo root is recognised by its markers
+        if (folder / "_config.yml").is_file() and (folder / "d2lmini").is_dir():
+            return folder / "results" / framework
+    return cwd / "results" / framework
+
+
+def _check_name(value: Any, name: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {type(value).__name__} {value!r}")
+    if not value.strip():
+        raise ValueError(f"{name} must be a non-empty string, got {value!r}")
+    return value
+
+
+def _record_result(framework: str, page: str, model: str, metric: str, value: float,
+                   seed: int) -> Path:
+    """Insert or update the row (model, metric) of results/<framework>/<page>.json."""
+    if framework not in FRAMEWORKS:
+        raise ValueError(f"framework must be one of {FRAMEWORKS}, got {framework!r}")
+    page, model, metric = (_check_name(v, n) for v, n in
+                           ((page, "page"), (model, "model"), (metric, "metric")))
+    if any(sep in page for sep in ("/", "\\", os.sep)) or page in (".", ".."):
+        raise ValueError(f"page must be a plain file stem such as 'rnn-scratch', got {page!r}")
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"value must be a real number (use float(...) on tensors), "
+                        f"got {type(value).__name__} {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"value must be finite, got {value!r}")
+    seed = _check_seed(seed)
+
+    path = _results_dir(framework) / f"{page}.json"
+    rows = json.loads(path.read_text()) if path.exists() else []
+    rows = [r for r in rows if (r["model"], r["metric"]) != (model, metric)]
+    rows.append(dict(page=page, model=model, metric=metric, value=float(value), seed=seed))
+    rows.sort(key=lambda r: (r["model"], r["metric"]))
+
+    # write a temp file and rename it, so a crash never leaves half a JSON file behind
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{page}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(json.dumps(rows, indent=1) + "\n")
+        os.chmod(tmp, 0o644)  # mkstemp makes files private; results are meant to be shared
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

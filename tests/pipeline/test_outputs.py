@@ -1,0 +1,72 @@
+"""Checks on what `make test` itself just produced: results files, the d2lmini API
+dumps of the three environments, and the rendered chapter pages.
+
+Run through `make test` (tests/book and tests/pipeline after nbval and the site build);
+each test fails, rather than skips, when what it reads is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+import pytest
+
+from tools.build import HTML
+from tools.chapters import FRAMEWORKS, ROOT, chapters, framework_of, read_source
+
+# Same machine kind, same pinned libraries, single-threaded kernels: the figures should
+# agree to the last digit; the tolerance only forgives the JSON round trip of a float.
+REL_TOL = 1e-9
+
+
+def _test_results_dir() -> Path:
+    path = os.environ.get("D2LMINI_TEST_RESULTS")
+    assert path, "D2LMINI_TEST_RESULTS is not set: run these tests through `make test`"
+    return ROOT / path
+
+
+def _rows(path: Path) -> dict[tuple[str, str], dict]:
+    assert path.exists(), f"missing results file {path}"
+    return {(row["model"], row["metric"]): row for row in json.loads(path.read_text())}
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.parametrize("chapter", [c.name for c in chapters()])
+def test_results_reproduce_committed_reference(chapter: str, framework: str) -> None:
+    fresh = _rows(_test_results_dir() / framework / f"{chapter}.json")
+    committed = _rows(ROOT / "results" / framework / f"{chapter}.json")
+    assert fresh.keys() == committed.keys(), "the test run recorded other figures than the reference"
+    for key, row in committed.items():
+        got = fresh[key]["value"]
+        assert math.isclose(got, row["value"], rel_tol=REL_TOL), f"{framework} {chapter} {key}: {got} != {row['value']}"
+        assert fresh[key]["seed"] == row["seed"]
+
+
+def test_d2lmini_exposes_the_same_api_in_every_framework() -> None:
+    dumps = {}
+    for framework in FRAMEWORKS:
+        path = ROOT / "_build" / "api" / f"{framework}.json"
+        assert path.exists(), f"{path} missing: the {framework} unit tests did not run"
+        dumps[framework] = json.loads(path.read_text())
+    reference = dumps["pytorch"]
+    assert reference, "no public names recorded"
+    for framework, api in dumps.items():
+        assert api.keys() == reference.keys(), f"{framework} names differ: {set(api) ^ set(reference)}"
+        for name, signature in api.items():
+            assert signature == reference[name], f"{framework}.{name}{signature} != pytorch.{name}{reference[name]}"
+
+
+@pytest.mark.parametrize("chapter", [c.name for c in chapters()])
+def test_chapter_page_has_one_tab_set_per_group_of_framework_cells(chapter: str) -> None:
+    from tests.book.html_checks import check_tab_sets, expected_tab_sets
+
+    page = HTML / "book" / f"{chapter}.html"
+    assert page.exists(), f"{page} was not built"
+    cells = read_source(next(c for c in chapters() if c.name == chapter)).cells
+    kinds = [framework_of(c) if c.cell_type == "code" else None for c in cells]
+    groups = expected_tab_sets(kinds)
+    assert groups > 0, "a chapter without framework cells"
+    check_tab_sets(page.read_text(), groups)

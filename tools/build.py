@@ -1,0 +1,185 @@
+"""The book's build pipeline: split, execute what changed, merge, render.
+
+    python -m tools.build check       # fail if notebooks/ does not match book/
+    python -m tools.build notebooks   # split and execute the stale notebooks
+    python -m tools.build site        # merge into one page per chapter, run Jupyter Book
+    python -m tools.build report      # seconds per notebook per framework
+
+Runs in the book environment (.venv/book); each framework's notebooks are executed
+by tools/execute.py under that framework's interpreter, the three frameworks in
+parallel, each kernel single-threaded (tools/kernel.env).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+from tools.chapters import (
+    FRAMEWORKS,
+    ROOT,
+    SHARED_OUTPUTS_FROM,
+    SOLUTION_TAG,
+    Chapter,
+    chapters,
+    framework_of,
+    read_kernel_env,
+    read_source,
+    split,
+    stale_notebooks,
+)
+
+VENV = ROOT / ".venv"
+SITE_SRC = ROOT / "_build" / "site"
+HTML = SITE_SRC / "_build" / "html"
+TIMING_REPORT = ROOT / "_build" / "timing_report.md"
+
+
+def kernel_environment(results_dir: Path) -> dict[str, str]:
+    """This process's environment plus the kernel settings every notebook runs under."""
+    env = dict(os.environ)
+    env.update(read_kernel_env())
+    env["D2LMINI_RESULTS_DIR"] = str(results_dir)
+    return env
+
+
+def check() -> int:
+    stale = stale_notebooks()
+    for chapter, framework in stale:
+        print(f"stale: {chapter.notebook(framework).relative_to(ROOT)} does not match {chapter.source.relative_to(ROOT)}")
+    if stale:
+        print("Run `make book` (or `make notebooks`) and commit notebooks/ and results/.")
+        return 1
+    print(f"notebooks/ matches book/ ({len(chapters())} chapters x {len(FRAMEWORKS)} frameworks)")
+    return 0
+
+
+def execute_notebooks(frameworks: tuple[str, ...]) -> int:
+    """Write and execute every stale notebook; frameworks run side by side."""
+    todo: dict[str, list[Path]] = {fw: [] for fw in frameworks}
+    for chapter, framework in stale_notebooks():
+        if framework in frameworks:
+            path = chapter.notebook(framework)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(split(chapter, framework), path)
+            todo[framework].append(path)
+    env = kernel_environment(ROOT / "results")
+    procs = {
+        fw: subprocess.Popen(
+            [str(VENV / fw / "bin" / "python"), str(ROOT / "tools" / "execute.py"),
+             "--results-dir", str(ROOT / "results"), *map(str, paths)],
+            cwd=ROOT, env=env,
+        )
+        for fw, paths in todo.items() if paths
+    }
+    if not procs:
+        print("all notebooks are up to date; nothing executed")
+    failed = [fw for fw, proc in procs.items() if proc.wait() != 0]
+    if failed:
+        print(f"execution failed for: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    report()
+    return 0
+
+
+def merge(chapter: Chapter) -> nbformat.NotebookNode:
+    """One page with every framework's cells and outputs (shared cells: PyTorch's)."""
+    executed = {
+        fw: {c["id"]: c for c in nbformat.read(chapter.notebook(fw), as_version=4).cells}
+        for fw in FRAMEWORKS
+    }
+    page = read_source(chapter)
+    page.metadata = {
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python", "pygments_lexer": "ipython3"},
+    }
+    for cell in page.cells:
+        if cell.cell_type == "code":
+            ran = executed[framework_of(cell) or SHARED_OUTPUTS_FROM][cell["id"]]
+            cell.outputs = ran.outputs
+            cell.execution_count = ran.execution_count
+        elif SOLUTION_TAG in cell.metadata.get("tags", []):
+            # MyST-NB ignores markdown cell metadata: wrap the text in a collapsed
+            # dropdown; the framework_tabs extension moves the solution code into it.
+            cell.source = f"`````{{dropdown}} Solution\n:class-container: solution\n\n{cell.source}\n`````"
+    return page
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    """Keep unchanged files untouched so Sphinx's incremental build skips them."""
+    if not path.exists() or path.read_text() != text:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def site() -> int:
+    """Merge the executed notebooks and render the book with Jupyter Book 1."""
+    if check() != 0:
+        return 1
+    names = {c.name for c in chapters()}
+    for path in (ROOT / "book").rglob("*"):
+        if path.is_file() and "__pycache__" not in path.parts and path.stem not in names:
+            _copy_if_changed(path)
+    for name in ("_config.yml", "_toc.yml"):
+        _copy_if_changed(ROOT / name)
+    for chapter in chapters():
+        _write_if_changed(SITE_SRC / "book" / f"{chapter.name}.ipynb", nbformat.writes(merge(chapter)))
+    cmd = [str(VENV / "book" / "bin" / "jupyter-book"), "build", str(SITE_SRC),
+           "--warningiserror", "--keep-going", "--quiet"]
+    result = subprocess.run(cmd, cwd=ROOT)
+    if result.returncode == 0:
+        print(f"site: {HTML.relative_to(ROOT)}/index.html")
+    return result.returncode
+
+
+def _copy_if_changed(path: Path) -> None:
+    target = SITE_SRC / path.relative_to(ROOT)
+    if not target.exists() or target.read_bytes() != path.read_bytes():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+
+
+def report() -> int:
+    """Seconds per notebook per framework, from the notebooks' metadata."""
+    lines = ["| chapter | " + " | ".join(FRAMEWORKS) + " |", "|---" * (len(FRAMEWORKS) + 1) + "|"]
+    timings: dict[str, dict[str, float | None]] = {}
+    for chapter in chapters():
+        row = {}
+        for fw in FRAMEWORKS:
+            path = chapter.notebook(fw)
+            meta = nbformat.read(path, as_version=4).metadata.get("d2lmini", {}) if path.exists() else {}
+            row[fw] = meta.get("seconds")
+        timings[chapter.name] = row
+        cells = [f"{row[fw]:.1f} s" if row[fw] is not None else "not executed" for fw in FRAMEWORKS]
+        lines.append(f"| {chapter.name} | " + " | ".join(cells) + " |")
+    text = "Execution time per notebook (seconds, from the last execution)\n\n" + "\n".join(lines) + "\n"
+    _write_if_changed(TIMING_REPORT, text)
+    _write_if_changed(TIMING_REPORT.with_suffix(".json"), json.dumps(timings, indent=1) + "\n")
+    print(text)
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Build the book: split, execute, merge, render.")
+    parser.add_argument("command", choices=["check", "notebooks", "site", "report"])
+    parser.add_argument("--framework", choices=FRAMEWORKS, action="append",
+                        help="only this framework's notebooks (repeatable; default all)")
+    args = parser.parse_args()
+    if args.command == "check":
+        return check()
+    if args.command == "notebooks":
+        return execute_notebooks(tuple(args.framework or FRAMEWORKS))
+    if args.command == "site":
+        return site()
+    return report()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
