@@ -11,8 +11,11 @@ import os
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-# TensorFlow's C++ side logs start-up notices to stderr; keep imports quiet unless asked
+# Keep `import` quiet unless the user asked otherwise: TensorFlow's C++ side logs notices
+# to stderr, and oneDNN's custom ops announce themselves (they also make results vary
+# slightly between CPUs, which is why the book's kernels turn them off as well).
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402

@@ -18,7 +18,7 @@ HTML post-transforms render them.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from typing import Any, TypeGuard
 
 from docutils import nodes
@@ -186,7 +186,9 @@ class FrameworkTabsTransform(SphinxTransform):
 
     default_priority = 500
 
-    def _parents(self, predicate: Any) -> Iterator[nodes.Element]:
+    def _parents(
+        self, predicate: Callable[[nodes.Node], bool]
+    ) -> Iterator[nodes.Element]:
         """Distinct parents of the nodes matching ``predicate``, in document order."""
         seen: set[int] = set()
         for node in list(self.document.findall(predicate)):

@@ -10,12 +10,17 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
 from tools.build import HTML
-from tools.chapters import FRAMEWORKS, ROOT, chapters, framework_of, read_source
+from tools.chapters import FRAMEWORKS, ROOT, SOLUTION_TAG, chapters, framework_of, read_source
+
+sys.path[:0] = [str(ROOT / "book" / "_ext"), str(ROOT / "tests" / "book")]
+from framework_tabs import group_runs  # noqa: E402
+from html_checks import check_solutions, check_tab_sets  # noqa: E402
 
 # Same machine kind, same pinned libraries, single-threaded kernels: the figures should
 # agree to the last digit; the tolerance only forgives the JSON round trip of a float.
@@ -61,12 +66,14 @@ def test_d2lmini_exposes_the_same_api_in_every_framework() -> None:
 
 @pytest.mark.parametrize("chapter", [c.name for c in chapters()])
 def test_chapter_page_has_one_tab_set_per_group_of_framework_cells(chapter: str) -> None:
-    from tests.book.html_checks import check_tab_sets, expected_tab_sets
-
     page = HTML / "book" / f"{chapter}.html"
     assert page.exists(), f"{page} was not built"
     cells = read_source(next(c for c in chapters() if c.name == chapter)).cells
     kinds = [framework_of(c) if c.cell_type == "code" else None for c in cells]
-    groups = expected_tab_sets(kinds)
+    solution = [SOLUTION_TAG in c.metadata.get("tags", []) for c in cells]
+    groups = len(group_runs(kinds, keys=solution))
     assert groups > 0, "a chapter without framework cells"
-    check_tab_sets(page.read_text(), groups)
+    html = page.read_text()
+    check_tab_sets(html, groups)
+    # One dropdown per solution markdown cell, each holding the solution code after it.
+    check_solutions(html, expected=sum(c.cell_type == "markdown" and s for c, s in zip(cells, solution)))
