@@ -65,11 +65,11 @@ test: envs
 	$(MAKE) --no-print-directory -j3 --output-sync=target $(addprefix nbval-,$(FRAMEWORKS))
 	$(MAKE) --no-print-directory test-book
 
-unit-%:
+$(addprefix unit-,$(FRAMEWORKS)): unit-%:
 	$(KERNEL_ENV) && D2LMINI_TEST_FRAMEWORK=$* D2LMINI_API_DUMP_DIR=_build/api \
 	  $(VENV)/$*/bin/python -m pytest -q -p no:cacheprovider tests/unit
 
-nbval-%:
+$(addprefix nbval-,$(FRAMEWORKS)): nbval-%:
 	$(KERNEL_ENV) && D2LMINI_RESULTS_DIR=$(abspath $(TEST_RESULTS)) \
 	  $(VENV)/$*/bin/python -m pytest -q -p no:cacheprovider --nbval --nbval-current-env \
 	  --nbval-sanitize-with tools/nbval_sanitize.cfg --nbval-cell-timeout=600 notebooks/$*

@@ -15,8 +15,9 @@ import random
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -115,7 +116,7 @@ def _check_series(X: list[np.ndarray], Y: list[np.ndarray]) -> tuple[list, list]
 
 
 def _check_legend(legend: Any, n: int | None) -> list[str] | None:
-    if legend is None:
+    if not legend:
         return None
     legend = [legend] if isinstance(legend, str) else [str(s) for s in legend]
     if n is not None and len(legend) != n:
@@ -235,7 +236,11 @@ class TrainingPlot:
             plt.close(self.fig)
 
     def add(self, x: float, ys: Sequence[float]) -> None:
-        """Add the point (x, ys[i]) to each curve i and redraw; a None in ys skips that curve."""
+        """Add the point (x, ys[i]) to each curve i and redraw.
+
+        `ys` has one value per curve (a single number is fine for one curve); a None
+        skips that curve, e.g. a validation loss computed every other epoch.
+        """
         ys = [ys] if _is_scalar(ys) else list(ys)
         n = len(self.legend) if self.legend else len(self.Y) or len(ys)
         if len(ys) != n:

@@ -125,10 +125,11 @@ def download(name: str, cache_dir: str | os.PathLike | None = None) -> Path:
     except DownloadError:
         raise
     except (OSError, ValueError, http.client.HTTPException) as e:  # URLError, timeouts, ...
+        checked = f" (the mirror {mirror} has no {name})" if mirror else ""
         raise DownloadError(
             f"could not download {name} from {url} ({e}). If this machine is offline, "
             f"put the file at {path} yourself, or set D2LMINI_DATA_MIRROR to a folder "
-            f"that contains {name}.") from e
+            f"that contains {name}{checked}.") from e
     return path
 
 

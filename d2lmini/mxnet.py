@@ -6,15 +6,17 @@ helpers are re-exported from `d2lmini.core` and `d2lmini.data`.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 import mxnet as mx
 import numpy as np
 from mxnet import autograd, gluon
 
-from .core import (Timer, TrainingPlot, _batch_loss_sum, _check_arrays, _check_device_index,
-                   _mean_loss, _record_result, _seed_python_numpy, plot, set_figsize)
+from .core import (Timer, TrainingPlot, _batch_loss_sum, _check_arrays,
+                   _check_device_index, _mean_loss, _record_result, _seed_python_numpy,
+                   plot, set_figsize)
 from .data import DATA_HUB, DownloadError, download, extract, load_ridership
 
 __all__ = [

@@ -8,8 +8,9 @@ helpers are re-exported from `d2lmini.core` and `d2lmini.data`.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 # Keep `import` quiet unless the user asked otherwise: TensorFlow's C++ side logs notices
 # to stderr, and oneDNN's custom ops announce themselves (they also make results vary

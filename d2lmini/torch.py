@@ -7,14 +7,16 @@ helpers are re-exported from `d2lmini.core` and `d2lmini.data`.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from .core import (Timer, TrainingPlot, _batch_loss_sum, _check_arrays, _check_device_index,
-                   _mean_loss, _record_result, _seed_python_numpy, plot, set_figsize)
+from .core import (Timer, TrainingPlot, _batch_loss_sum, _check_arrays,
+                   _check_device_index, _mean_loss, _record_result, _seed_python_numpy,
+                   plot, set_figsize)
 from .data import DATA_HUB, DownloadError, download, extract, load_ridership
 
 __all__ = [

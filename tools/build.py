@@ -68,7 +68,11 @@ def execute_notebooks(frameworks: tuple[str, ...]) -> int:
         if framework in frameworks:
             path = chapter.notebook(framework)
             path.parent.mkdir(parents=True, exist_ok=True)
-            nbformat.write(split(chapter, framework), path)
+            nb = split(chapter, framework)
+            # The hash becomes the notebook's only once it has executed without error,
+            # so an interrupted or failed run leaves the notebook stale, not "up to date".
+            nb.metadata["d2lmini"]["pending_hash"] = nb.metadata["d2lmini"].pop("source_hash")
+            nbformat.write(nb, path)
             todo[framework].append(path)
     env = kernel_environment(ROOT / "results")
     procs = {

@@ -6,7 +6,9 @@ The kernel is this interpreter's own (``python3``) and inherits this process's
 environment, which the build sets from tools/kernel.env. Needs only nbformat and
 nbclient, so it runs in every framework's environment.
 
-The page's results file is removed first, so the run writes it afresh. The
+The split step leaves the notebook's content hash as ``pending_hash``; only a run
+that finishes without error stores it as ``source_hash``, which marks the notebook
+up to date. The page's results file is removed first, so the run writes it afresh. The
 seconds the run took are stored in the notebook's metadata (``d2lmini.seconds``),
 where the build's timing report reads them; nbval does not compare metadata.
 """
@@ -39,7 +41,9 @@ def execute(path: Path, results_dir: Path) -> float:
     start = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - start
-    nb.metadata["d2lmini"]["seconds"] = round(seconds, 1)
+    meta = nb.metadata["d2lmini"]
+    meta["seconds"] = round(seconds, 1)
+    meta["source_hash"] = meta.pop("pending_hash")
     nbformat.write(nb, path)
     return seconds
 
