@@ -179,13 +179,15 @@ def plot(X: Any, Y: Any = None, xlabel: str | None = None, ylabel: str | None = 
          legend: Sequence[str] | None = None, xlim: tuple[float, float] | None = None,
          ylim: tuple[float, float] | None = None, xscale: str = "linear",
          yscale: str = "linear", fmts: Sequence[str] = ("-", "m--", "g-.", "r:"),
-         figsize: tuple[float, float] = (3.5, 2.5), axes: Axes | None = None) -> Axes:
-    """Plot one or more series and return the Axes.
+         figsize: tuple[float, float] = (3.5, 2.5), axes: Axes | None = None) -> None:
+    """Plot one or more series.
 
     X and Y may each be one series or a list of series (numpy arrays, lists, or tensors
     of any framework). Without Y, X holds the y values and is plotted against 0, 1, ...
     A single X series is shared by all Y series. Line formats in `fmts` repeat cyclically.
-    Draws on `axes` if given, else on the current axes of a `figsize` figure.
+    Draws on `axes` if given, else on the current axes of a `figsize` figure; to adjust
+    the plot afterwards, pass your own `axes` (or use `plt.gca()`). Returns nothing, so a
+    plotting cell shows only the figure.
     """
     X = _as_series(X, "X")
     if Y is None:
@@ -204,7 +206,6 @@ def plot(X: Any, Y: Any = None, xlabel: str | None = None, ylabel: str | None = 
     for i, (x, y) in enumerate(zip(X, Y)):
         axes.plot(x, y, fmts[i % len(fmts)])
     _set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend)
-    return axes
 
 
 class TrainingPlot:

@@ -15,22 +15,23 @@ def line_data(axes):
 
 def test_plot_accepts_tensors_and_shares_x(d2l, helpers):
     x = helpers.tensor([0, 1, 2])
-    axes = d2l.plot(x, [helpers.tensor([1, 2, 3]), helpers.tensor([3, 2, 1])],
+    d2l.plot(x, [helpers.tensor([1, 2, 3]), helpers.tensor([3, 2, 1])],
                     xlabel="t", legend=["up", "down"])
+    axes = plt.gca()
     assert line_data(axes) == [([0, 1, 2], [1, 2, 3]), ([0, 1, 2], [3, 2, 1])]
     assert axes.get_xlabel() == "t"
     assert [t.get_text() for t in axes.get_legend().get_texts()] == ["up", "down"]
 
 
 def test_plot_without_y_uses_indices_and_2d_rows(d2l, helpers):
-    axes = d2l.plot(helpers.tensor([[5, 6], [7, 8]]))
+    assert d2l.plot(helpers.tensor([[5, 6], [7, 8]])) is None  # a cell shows only the figure
+    axes = plt.gca()
     assert line_data(axes) == [([0, 1], [5, 6]), ([0, 1], [7, 8])]
 
 
 def test_plot_draws_on_given_axes_with_cycling_formats(d2l):
     _, axes = plt.subplots()
-    out = d2l.plot([0, 1], [[0, 1], [1, 2], [2, 3]], fmts=("-", "r:"), axes=axes)
-    assert out is axes
+    d2l.plot([0, 1], [[0, 1], [1, 2], [2, 3]], fmts=("-", "r:"), axes=axes)
     assert [line.get_linestyle() for line in axes.get_lines()] == ["-", ":", "-"]
 
 
