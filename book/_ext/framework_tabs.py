@@ -181,6 +181,11 @@ def is_solution_dropdown(node: nodes.Node) -> TypeGuard[nodes.Element]:
     )
 
 
+def is_solution_part(node: nodes.Node) -> bool:
+    """Anything that belongs in a solution dropdown, or is one."""
+    return is_solution_item(node) or is_solution_dropdown(node)
+
+
 class FrameworkTabsTransform(SphinxTransform):
     """Group framework code cells into tab sets, then collapse solution code."""
 
@@ -201,7 +206,7 @@ class FrameworkTabsTransform(SphinxTransform):
         """Run both steps on the whole document."""
         for parent in list(self._parents(is_code_cell)):
             self.make_tabs(parent)
-        for parent in list(self._parents(is_solution_item)):
+        for parent in list(self._parents(is_solution_part)):
             if not is_component(parent, "tab-content"):  # cells already in a tab set
                 self.nest_solutions(parent)
 
@@ -226,7 +231,12 @@ class FrameworkTabsTransform(SphinxTransform):
         parent[:] = new_children
 
     def nest_solutions(self, parent: nodes.Element) -> None:
-        """Move solution items into the solution dropdown just before them."""
+        """Gather each run of consecutive solution cells into one dropdown.
+
+        Solution code moves into the solution dropdown just before it, and a solution
+        dropdown that directly follows another one (prose, code, more prose) is merged
+        into it, so one exercise's worked solution is one "Solution" to open.
+        """
         new_children: list[nodes.Node] = []
         target: nodes.Element | None = None
         for child in list(parent.children):
@@ -235,6 +245,9 @@ class FrameworkTabsTransform(SphinxTransform):
                     target = make_solution_dropdown(child)
                     new_children.append(target)
                 target.append(child)
+                continue
+            if is_solution_dropdown(child) and target is not None:
+                target.extend(child.children[1:])  # its body; children[0] is the title
                 continue
             target = child if is_solution_dropdown(child) else None
             new_children.append(child)

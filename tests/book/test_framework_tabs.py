@@ -140,6 +140,7 @@ CHAPTER = [
     _code("mx_solution = 42", MX, "solution"),
     _code("pt_solution = 42", PT, "solution"),
     _code("tf_solution = 42", TF, "solution"),
+    _markdown(SOLUTION_MD.replace("The answer is 42.", "So it is 42."), "solution"),
     _markdown("2. Print it."),
     _code("print(42)", "solution"),
 ]
@@ -215,6 +216,9 @@ def test_solutions_collapsed(chapter_html: str) -> None:
     assert _text(first.summary) == "Solution"
     assert len(first.select("div.sd-tab-set")) == 1
     assert "pt_solution" in _text(first.select_one("div.sd-tab-set"))
+    # prose that continues the solution after its code joins the same dropdown
+    assert "So it is 42." in first.get_text()
+    assert first.get_text().index("pt_solution") < first.get_text().index("So it is 42.")
     # a solution code cell without preceding prose gets its own dropdown
     assert _text(second.summary) == "Solution"
     assert "print(42)" in second.get_text()

@@ -75,5 +75,6 @@ def test_chapter_page_has_one_tab_set_per_group_of_framework_cells(chapter: str)
     assert groups > 0, "a chapter without framework cells"
     html = page.read_text()
     check_tab_sets(html, groups)
-    # One dropdown per solution markdown cell, each holding the solution code after it.
-    check_solutions(html, expected=sum(c.cell_type == "markdown" and s for c, s in zip(cells, solution)))
+    # One dropdown per run of consecutive solution cells (one exercise's worked solution).
+    runs = sum(now and not before for before, now in zip([False, *solution], solution))
+    check_solutions(html, expected=runs)
