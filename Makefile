@@ -29,7 +29,10 @@ $(VENV)/%/.installed: requirements/%.txt
 	if [ "$*" != book ]; then $(VENV)/$*/bin/pip install --quiet --no-deps -e .; fi
 	touch $@
 
-envs: $(foreach env,$(FRAMEWORKS) book,$(VENV)/$(env)/.installed)
+ENV_STAMPS := $(foreach env,$(FRAMEWORKS) book,$(VENV)/$(env)/.installed)
+# The four environments install side by side (mostly downloads and unpacking).
+envs:
+	$(MAKE) --no-print-directory -j4 $(ENV_STAMPS)
 
 lock:
 	for env in $(FRAMEWORKS) book; do \

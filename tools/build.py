@@ -138,9 +138,16 @@ def site() -> int:
     cmd = [str(VENV / "book" / "bin" / "jupyter-book"), "build", str(SITE_SRC),
            "--warningiserror", "--keep-going", "--quiet"]
     result = subprocess.run(cmd, cwd=ROOT)
-    if result.returncode == 0:
-        print(f"site: {HTML.relative_to(ROOT)}/index.html")
-    return result.returncode
+    if result.returncode != 0:
+        return result.returncode
+    # The pages' download buttons point at the per-framework notebooks beside the HTML.
+    for chapter in chapters():
+        for fw in FRAMEWORKS:
+            target = HTML / "notebooks" / fw / f"{chapter.name}.ipynb"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(chapter.notebook(fw), target)
+    print(f"site: {HTML.relative_to(ROOT)}/index.html")
+    return 0
 
 
 def _copy_if_changed(path: Path) -> None:

@@ -104,14 +104,17 @@ def split(chapter: Chapter, framework: str) -> nbformat.NotebookNode:
         raise ValueError(f"unknown framework {framework!r}; expected one of {FRAMEWORKS}")
     source = read_source(chapter)
     nb = nbformat.v4.new_notebook()
+    # Colab and Studio Lab know only the standard kernel name; `make lab` maps a
+    # python3 notebook under notebooks/<fw>/ to the kernel d2lmini-<fw> (tools/lab.py).
     nb.metadata = {
         "kernelspec": {
-            "name": f"d2lmini-{framework}",
-            "display_name": f"Python 3 ({DISPLAY_NAMES[framework]}, d2lmini)",
+            "name": "python3",
+            "display_name": f"Python 3 ({DISPLAY_NAMES[framework]})",
             "language": "python",
         },
         "language_info": {"name": "python"},
     }
+    nb.cells.append(install_cell(framework))
     for cell in source.cells:
         if cell.cell_type == "code" and framework_of(cell) not in (None, framework):
             continue
@@ -123,6 +126,30 @@ def split(chapter: Chapter, framework: str) -> nbformat.NotebookNode:
         nb.cells.append(new)
     nb.metadata["d2lmini"] = {"framework": framework, "source_hash": content_hash(nb, framework)}
     return nb
+
+
+def repository() -> tuple[str, str]:
+    """The repository URL and branch of _config.yml (launch buttons, install cell)."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]
+    return config["url"].rstrip("/"), config.get("branch", "main")
+
+
+INSTALL_CELL = """\
+# Run first in Colab or SageMaker Studio Lab: installs d2lmini and what the runtime lacks.
+# Does nothing where d2lmini is already importable (the book's own environments).
+import importlib.util, os, subprocess, sys
+if importlib.util.find_spec('d2lmini') is None:
+    source = os.environ.get('D2LMINI_SOURCE', 'git+{url}@{branch}')
+    subprocess.run([sys.executable, '-m', 'pip', 'install', '--quiet',
+                    f'd2lmini[{framework}] @ {{source}}'], check=True)"""
+
+
+def install_cell(framework: str) -> nbformat.NotebookNode:
+    """The first cell of every per-framework notebook (not shown on the website)."""
+    url, branch = repository()
+    cell = nbformat.v4.new_code_cell(INSTALL_CELL.format(url=url, branch=branch, framework=framework))
+    cell["id"] = "install-d2lmini"
+    return cell
 
 
 def _d2lmini_files(framework: str) -> list[Path]:

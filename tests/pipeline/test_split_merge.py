@@ -61,8 +61,10 @@ def test_split_keeps_shared_and_own_cells(tiny: Chapter) -> None:
     for framework in chapters.FRAMEWORKS:
         nb = chapters.split(tiny, framework)
         code = [c.source for c in nb.cells if c.cell_type == "code"]
-        assert code == ["shared = 1", f"framework = {framework!r}"]
-        assert nb.metadata["kernelspec"]["name"] == f"d2lmini-{framework}"
+        assert code[1:] == ["shared = 1", f"framework = {framework!r}"]
+        assert f"d2lmini[{framework}] @ " in code[0], "the first cell installs d2lmini"
+        # Colab knows only python3; `make lab` maps it to d2lmini-<fw> by folder
+        assert nb.metadata["kernelspec"]["name"] == "python3"
         assert nb.metadata["d2lmini"]["framework"] == framework
 
 
@@ -71,7 +73,7 @@ def test_cell_ids_are_stable_and_shared_across_frameworks(tiny: Chapter) -> None
     again = chapters.split(tiny, "pytorch")
     other = chapters.split(tiny, "mxnet")
     assert [c["id"] for c in first.cells] == [c["id"] for c in again.cells]
-    assert first.cells[1]["id"] == other.cells[1]["id"]  # the shared cell
+    assert first.cells[2]["id"] == other.cells[2]["id"]  # the shared cell
 
 
 def test_hash_follows_the_source(tiny: Chapter) -> None:
