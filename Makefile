@@ -12,13 +12,14 @@ TEST_RESULTS := _build/test-results
 # Every kernel (execution, nbval, unit tests) runs under tools/kernel.env.
 KERNEL_ENV := set -a && . tools/kernel.env && set +a
 
-.PHONY: help envs book notebooks site report check test unit nbval test-book lock clean \
+.PHONY: help envs book notebooks site report check test unit nbval test-book lock clean lab \
 	$(addprefix unit-,$(FRAMEWORKS)) $(addprefix nbval-,$(FRAMEWORKS))
 
 help:
 	@echo "make book    build the site (_build/site/_build/html), executing only changed notebooks"
 	@echo "make test    staleness check, d2lmini unit tests, nbval on every notebook, site build checks"
 	@echo "make report  execution seconds per notebook per framework"
+	@echo "make lab     JupyterLab with one kernel per framework (d2lmini-<framework>)"
 	@echo "make lock    re-pin requirements/<env>.txt from requirements/<env>.in"
 
 # --- environments -------------------------------------------------------------
@@ -83,3 +84,7 @@ test-book:
 
 clean:
 	rm -rf _build
+
+# JupyterLab with the kernels d2lmini-<framework>; notebooks/<fw>/ opens on its own kernel.
+lab: envs
+	PYTHONPATH=$(CURDIR) $(BOOK_PY) -m tools.lab run
