@@ -12,7 +12,7 @@ TEST_RESULTS := _build/test-results
 # Every kernel (execution, nbval, unit tests) runs under tools/kernel.env.
 KERNEL_ENV := set -a && . tools/kernel.env && set +a
 
-.PHONY: help envs book notebooks site report check test unit nbval test-book lock clean lab \
+.PHONY: help envs book notebooks site report check test unit nbval test-book lock clean lab benchmark \
 	$(addprefix unit-,$(FRAMEWORKS)) $(addprefix nbval-,$(FRAMEWORKS))
 
 help:
@@ -88,3 +88,7 @@ clean:
 # JupyterLab with the kernels d2lmini-<framework>; notebooks/<fw>/ opens on its own kernel.
 lab: envs
 	PYTHONPATH=$(CURDIR) $(BOOK_PY) -m tools.lab run
+
+# Every headline figure over three fixed seeds (outside CI): results/benchmark/<fw>/<page>.json.
+benchmark: envs
+	$(BOOK_PY) -m tools.benchmark $(if $(FRAMEWORK),--framework $(FRAMEWORK)) $(if $(PAGE),--page $(PAGE))

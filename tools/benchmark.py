@@ -1,0 +1,99 @@
+"""``make benchmark``: every headline figure over three fixed seeds, with the median.
+
+A page trains with one seed chosen before training and reads it as
+``seed = int(os.environ.get('D2LMINI_SEED', <default>))``. The benchmark executes the
+per-framework notebooks of the pages that do so once per seed in ``SEEDS`` (in memory,
+the committed notebooks are left alone), collects the rows each run records, and
+writes ``results/benchmark/<framework>/<page>.json``:
+
+    {"page": ..., "framework": ..., "seeds": [0, 1, 2],
+     "figures": [{"model": ..., "metric": ..., "values": [v0, v1, v2], "median": m}, ...]}
+
+Claims that a model matches or beats a published figure are made on the median.
+
+    python -m tools.benchmark [--framework pytorch] [--page ridership_rnns] [--seeds 0 1 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from tools.build import VENV, kernel_environment
+from tools.chapters import FRAMEWORKS, ROOT, chapters
+
+SEEDS = (0, 1, 2)
+SEED_VARIABLE = "D2LMINI_SEED"
+OUT = ROOT / "results" / "benchmark"
+
+
+def benchmarked_pages() -> list[str]:
+    """Chapters whose training seed comes from D2LMINI_SEED."""
+    return [c.name for c in chapters() if SEED_VARIABLE in c.source.read_text()]
+
+
+def run_seed(framework: str, page: str, seed: int, results: Path) -> None:
+    """Execute one notebook with one seed; its rows land in results/<framework>/<page>.json."""
+    notebook = ROOT / "notebooks" / framework / f"{page}.ipynb"
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / notebook.name  # execute a copy: the committed notebook stays as it is
+        copy.write_bytes(notebook.read_bytes())
+        env = kernel_environment(results)
+        env[SEED_VARIABLE] = str(seed)
+        script = ("import sys, nbformat; from nbclient import NotebookClient; "
+                  "nb = nbformat.read(sys.argv[1], as_version=4); "
+                  f"NotebookClient(nb, kernel_name='python3', timeout=1800, "
+                  f"resources={{'metadata': {{'path': '{notebook.parent}'}}}}).execute()")
+        subprocess.run([str(VENV / framework / "bin" / "python"), "-c", script, str(copy)],
+                       env=env, check=True, cwd=ROOT)
+
+
+def benchmark(framework: str, page: str, seeds: tuple[int, ...]) -> Path:
+    """Run every seed, then write the per-seed values and medians."""
+    rows: dict[tuple[str, str], list[float]] = {}
+    for seed in seeds:
+        with tempfile.TemporaryDirectory() as tmp:
+            run_seed(framework, page, seed, Path(tmp))
+            recorded = json.loads((Path(tmp) / framework / f"{page}.json").read_text())
+        for row in recorded:
+            if row["seed"] != seed:
+                raise RuntimeError(f"{page} recorded seed {row['seed']} while {SEED_VARIABLE}={seed}")
+            rows.setdefault((row["model"], row["metric"]), []).append(row["value"])
+        print(f"{framework} {page} seed {seed}: {len(recorded)} figures", flush=True)
+    figures = [{"model": m, "metric": k, "values": v, "median": statistics.median(v)}
+               for (m, k), v in sorted(rows.items()) if len(v) == len(seeds)]
+    out = OUT / framework / f"{page}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"page": page, "framework": framework, "seeds": list(seeds),
+                               "figures": figures}, indent=1) + "\n")
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Headline figures over several seeds.")
+    parser.add_argument("--framework", choices=FRAMEWORKS, action="append")
+    parser.add_argument("--page", action="append", help="default: every page that reads D2LMINI_SEED")
+    parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
+    args = parser.parse_args()
+    pages = args.page or benchmarked_pages()
+    if not pages:
+        print(f"no page reads {SEED_VARIABLE}; nothing to benchmark")
+        return 0
+    # Frameworks side by side (single-threaded kernels), pages and seeds one after another.
+    def run_framework(framework: str) -> None:
+        for page in pages:
+            print(f"wrote {benchmark(framework, page, tuple(args.seeds)).relative_to(ROOT)}", flush=True)
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        list(pool.map(run_framework, args.framework or FRAMEWORKS))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
