@@ -236,11 +236,12 @@ class TrainingPlot:
             # backend from showing a second copy when the cell finishes.
             plt.close(self.fig)
 
-    def add(self, x: float, ys: Sequence[float]) -> None:
+    def add(self, x: float, ys: Sequence[float], redraw: bool = True) -> None:
         """Add the point (x, ys[i]) to each curve i and redraw.
 
         `ys` has one value per curve (a single number is fine for one curve); a None
-        skips that curve, e.g. a validation loss computed every other epoch.
+        skips that curve, e.g. a validation loss computed every other epoch. With
+        `redraw=False` the point is only stored, to be shown by the next redraw.
         """
         ys = [ys] if _is_scalar(ys) else list(ys)
         n = len(self.legend) if self.legend else len(self.Y) or len(ys)
@@ -255,8 +256,9 @@ class TrainingPlot:
             if y is not None:
                 xs_i.append(x)
                 ys_i.append(float(_to_numpy(y)))
-        plot(self.X, self.Y, axes=self.axes, **self.config)
-        self._show()
+        if redraw:
+            plot(self.X, self.Y, axes=self.axes, **self.config)
+            self._show()
 
     def _show(self) -> None:
         if not _in_notebook():
@@ -384,3 +386,106 @@ def _record_result(framework: str, page: str, model: str, metric: str, value: fl
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _load_results(framework: str, page: str) -> list[dict]:
+    """The rows of results/<framework>/<page>.json (see `_record_result`), or [] if none."""
+    if framework not in FRAMEWORKS:
+        raise ValueError(f"framework must be one of {FRAMEWORKS}, got {framework!r}")
+    page = _check_name(page, "page")
+    if any(sep in page for sep in ("/", "\\", os.sep)) or page in (".", ".."):
+        raise ValueError(f"page must be a plain file stem such as 'rnn-scratch', got {page!r}")
+    path = _results_dir(framework) / f"{page}.json"
+    return json.loads(path.read_text()) if path.exists() else []
+
+
+# ----------------------------------------------------------------------------
+# forecasting: windows cut from a series, and the training loop's bookkeeping
+
+def _window_arrays(series: Any, seq_length: Any, ahead: Any,
+                   targets: Any = None) -> tuple[np.ndarray, np.ndarray]:
+    """Every window of `seq_length` steps of `series` and the `ahead` target steps after it.
+
+    `series` has shape (T,) or (T, C); the windows have shape (N, seq_length) or
+    (N, seq_length, C), with N = T - seq_length - ahead + 1. The targets come from
+    `targets` (shape (T,) or (T, K), aligned with `series`), by default from `series`
+    itself (which must then be 1-D), and have shape (N, ahead * K): the K values of the
+    first day after the window, then those of the second day, and so on.
+    """
+    x = _to_numpy(series).astype(np.float32)
+    if x.ndim not in (1, 2):
+        raise ValueError(f"series must have shape (T,) or (T, C), got {x.shape}")
+    seq_length = _check_int(seq_length, "seq_length", minimum=1)
+    ahead = _check_int(ahead, "ahead", minimum=1)
+    if targets is None:
+        if x.ndim != 1:
+            raise ValueError("a series with several columns needs `targets`: which "
+                             "series to forecast, e.g. targets=series[:, 0]")
+        y = x
+    else:
+        y = _to_numpy(targets).astype(np.float32)
+        if y.ndim not in (1, 2) or len(y) != len(x):
+            raise ValueError(f"targets must have shape ({len(x)},) or ({len(x)}, K) like "
+                             f"series {x.shape}, got {y.shape}")
+    n = len(x) - seq_length - ahead + 1
+    if n < 1:
+        raise ValueError(f"a series of {len(x)} steps is too short for windows of "
+                         f"{seq_length} steps with {ahead} target step(s)")
+    y2 = y.reshape(len(y), -1)
+    X = np.lib.stride_tricks.sliding_window_view(x, seq_length, axis=0)[:n]
+    if x.ndim == 2:
+        X = np.moveaxis(X, -1, 1)  # (N, C, seq_length) -> (N, seq_length, C)
+    Y = np.lib.stride_tricks.sliding_window_view(y2[seq_length:], ahead, axis=0)[:n]
+    Y = np.moveaxis(Y, -1, 1).reshape(n, -1)  # (N, K, ahead) -> (N, ahead * K)
+    return np.array(X, order="C"), np.array(Y, order="C")  # writable copies
+
+
+class _FitMonitor:
+    """Bookkeeping of `fit_forecaster`: MAE in riders, best epoch, patience and the plot."""
+
+    def __init__(self, num_epochs: Any, lr: Any, patience: Any, delta: Any, scale: Any,
+                 plot_every: Any) -> None:
+        self.num_epochs = _check_int(num_epochs, "num_epochs", minimum=1)
+        for value, name in ((lr, "lr"), (delta, "delta")):
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
+            if not value > 0:
+                raise ValueError(f"{name} must be a positive number, got {value!r}")
+        self.lr = float(lr)
+        self.patience = (self.num_epochs if patience is None
+                         else _check_int(patience, "patience", minimum=1))
+        self.scale = np.atleast_1d(np.asarray(scale, dtype=np.float64))
+        if self.scale.ndim != 1 or not np.all(self.scale > 0):
+            raise ValueError(f"scale must be a positive number or one per output, got {scale!r}")
+        self.plot_every = _check_int(plot_every, "plot_every")
+        self.fig = (TrainingPlot(ylabel="MAE (riders)", legend=["train", "valid"])
+                    if self.plot_every else None)
+        self.best, self.best_epoch, self.epoch = math.inf, 0, 0
+
+    def learning_rate(self) -> float:
+        """The learning rate of the coming epoch: a cosine decay from lr to 0 over
+        num_epochs (epoch e of E uses lr * (1 + cos(pi * e / E)) / 2)."""
+        return self.lr * (1 + math.cos(math.pi * self.epoch / self.num_epochs)) / 2
+
+    def riders(self, abs_error_sum: np.ndarray, count: int) -> float:
+        """Mean over outputs of the MAE in riders, from per-output sums of |error|."""
+        if count == 0:
+            raise ValueError("the data yielded no examples")
+        mae = np.asarray(abs_error_sum, dtype=np.float64).reshape(-1) / count
+        if self.scale.size not in (1, mae.size):
+            raise ValueError(f"scale has {self.scale.size} values but the net has "
+                             f"{mae.size} outputs")
+        return float(np.mean(mae * self.scale))
+
+    def end_epoch(self, train_mae: float, valid_mae: float) -> tuple[bool, bool]:
+        """Record an epoch; return (the validation MAE improved, training should stop)."""
+        self.epoch += 1
+        improved = valid_mae < self.best
+        if improved:
+            self.best, self.best_epoch = valid_mae, self.epoch
+        stop = (self.epoch >= self.num_epochs
+                or self.epoch - self.best_epoch >= self.patience)
+        if self.fig is not None:  # redrawing costs time: every plot_every epochs and at the end
+            redraw = stop or self.epoch % self.plot_every == 0
+            self.fig.add(self.epoch, [train_mae, valid_mae], redraw=redraw)
+        return improved, stop

@@ -15,13 +15,14 @@ import numpy as np
 from mxnet import autograd, gluon
 
 from .core import (Timer, TrainingPlot, _batch_loss_sum, _check_arrays,
-                   _check_device_index, _mean_loss, _record_result, _seed_python_numpy,
-                   plot, set_figsize)
+                   _check_device_index, _FitMonitor, _load_results, _mean_loss,
+                   _record_result, _seed_python_numpy, _window_arrays, plot, set_figsize)
 from .data import DATA_HUB, DownloadError, download, extract, load_ridership
 
 __all__ = [
     "DATA_HUB", "DownloadError", "Timer", "TrainingPlot", "download", "evaluate_loss",
-    "extract", "load_array", "load_ridership", "num_gpus", "plot", "record_result",
+    "extract", "fit_forecaster", "load_array", "load_results", "load_ridership",
+    "make_windows", "num_gpus", "plot", "predict_windows", "record_result",
     "seed_everything", "set_figsize", "try_gpu",
 ]
 
@@ -83,3 +84,90 @@ def record_result(page: str, model: str, metric: str, value: float, seed: int) -
     repository root (found from the working directory), else ./results/mxnet.
     """
     return _record_result(FRAMEWORK, page, model, metric, value, seed)
+
+
+def load_results(page: str) -> list[dict]:
+    """The rows recorded by `record_result` for `page` (dicts with page, model, metric,
+    value, seed), read from the folder that `record_result` writes to; [] if none."""
+    return _load_results(FRAMEWORK, page)
+
+
+def make_windows(series: Any, seq_length: int, ahead: int = 1, batch_size: int = 32,
+                 shuffle: bool = False, targets: Any = None) -> DataIter:
+    """Batches of (windows of `seq_length` steps, the `ahead` target steps after each).
+
+    `series` of shape (T,) gives windows of shape (batch, seq_length); of shape (T, C),
+    windows of shape (batch, seq_length, C). Targets are taken from `targets` (shape
+    (T,) or (T, K), aligned with `series`), by default from `series` itself, and have
+    shape (batch, ahead * K), day by day. A series of T steps gives
+    T - seq_length - ahead + 1 examples. Shuffled orders repeat after `seed_everything`.
+    """
+    X, Y = _window_arrays(series, seq_length, ahead, targets)
+    return load_array((X, Y), batch_size, shuffle=shuffle)
+
+
+def _abs_error_sums(net: Any, data_iter: Iterable[Any]) -> tuple[np.ndarray, int]:
+    total, count = 0.0, 0
+    with autograd.predict_mode():
+        for X, y in data_iter:
+            total = total + (net(X) - y).abs().sum(axis=0).astype("float64")
+            count += y.shape[0]
+    return np.asarray(total.asnumpy() if count else total), count
+
+
+def fit_forecaster(net: Any, train_iter: Iterable[Any], valid_iter: Iterable[Any],
+                   num_epochs: int, lr: float, patience: int | None = None, delta: float = 1.0,
+                   scale: Any = 1e6, plot_every: int = 5) -> float:
+    """Train a forecaster with Adam on the Huber loss; return its best validation MAE.
+
+    The learning rate decays from `lr` to 0 along a half cosine over `num_epochs`
+    epochs. The Huber loss is quadratic for errors below `delta` (in the units of the targets)
+    and grows linearly beyond, so a small `delta` makes it close to the MAE. After every
+    epoch the MAE on `valid_iter` is computed in riders (errors times `scale`, one
+    number or one per output; with several outputs, their mean). Training
+    stops after `num_epochs`, or earlier when `patience` epochs in a row brought no new
+    best (None: never), and the weights of the best epoch are restored. Every `plot_every` epochs (0: never) a
+    live plot shows the train and validation MAE.
+    """
+    monitor = _FitMonitor(num_epochs, lr, patience, delta, scale, plot_every)
+    huber = gluon.loss.HuberLoss(rho=delta)  # Gluon's version is the others' divided by delta
+
+    def loss(y_hat, y):
+        return delta * huber(y_hat, y)
+
+    params = net.collect_params()
+    trainer = gluon.Trainer(params, "adam", {"learning_rate": lr})
+    best = None  # copied after the first epoch: parameters may wait for the first batch
+    stop = False
+    while not stop:
+        trainer.set_learning_rate(monitor.learning_rate())
+        train_sum, count = 0.0, 0
+        for X, y in train_iter:
+            with autograd.record():
+                y_hat = net(X)
+                l = loss(y_hat, y)
+            l.backward()
+            trainer.step(y.shape[0])  # the gradient of the summed loss, per example
+            train_sum = train_sum + (y_hat - y).abs().sum(axis=0).astype("float64")
+            count += y.shape[0]
+        train_mae = monitor.riders(np.asarray(train_sum.asnumpy() if count else 0.0), count)
+        valid_mae = monitor.riders(*_abs_error_sums(net, valid_iter))
+        improved, stop = monitor.end_epoch(train_mae, valid_mae)
+        if improved:
+            best = {name: p.data().copy() for name, p in params.items()}
+    for name, p in params.items():  # (valid_mae < inf, so epoch 1 always saved them)
+        p.set_data(best[name])
+    return monitor.best
+
+
+def predict_windows(net: Any, data_iter: Iterable[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """The predictions of `net` on every batch of `data_iter` and the targets, as two
+    numpy arrays of shape (examples, outputs), in the order of the batches."""
+    preds, ys = [], []
+    with autograd.predict_mode():
+        for X, y in data_iter:
+            preds.append(net(X).asnumpy())
+            ys.append(y.asnumpy())
+    if not ys:
+        raise ValueError("data_iter yielded no examples")
+    return np.concatenate(preds), np.concatenate(ys)

@@ -22,13 +22,14 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from .core import (Timer, TrainingPlot, _batch_loss_sum, _check_arrays,  # noqa: E402
-                   _check_device_index, _mean_loss, _record_result, _seed_python_numpy,
-                   plot, set_figsize)
+                   _check_device_index, _FitMonitor, _load_results, _mean_loss,
+                   _record_result, _seed_python_numpy, _window_arrays, plot, set_figsize)
 from .data import DATA_HUB, DownloadError, download, extract, load_ridership  # noqa: E402
 
 __all__ = [
     "DATA_HUB", "DownloadError", "Timer", "TrainingPlot", "download", "evaluate_loss",
-    "extract", "load_array", "load_ridership", "num_gpus", "plot", "record_result",
+    "extract", "fit_forecaster", "load_array", "load_results", "load_ridership",
+    "make_windows", "num_gpus", "plot", "predict_windows", "record_result",
     "seed_everything", "set_figsize", "try_gpu",
 ]
 
@@ -94,3 +95,100 @@ def record_result(page: str, model: str, metric: str, value: float, seed: int) -
     book's repository root (found from the working directory), else ./results/tensorflow.
     """
     return _record_result(FRAMEWORK, page, model, metric, value, seed)
+
+
+def load_results(page: str) -> list[dict]:
+    """The rows recorded by `record_result` for `page` (dicts with page, model, metric,
+    value, seed), read from the folder that `record_result` writes to; [] if none."""
+    return _load_results(FRAMEWORK, page)
+
+
+def make_windows(series: Any, seq_length: int, ahead: int = 1, batch_size: int = 32,
+                 shuffle: bool = False, targets: Any = None) -> DataIter:
+    """Batches of (windows of `seq_length` steps, the `ahead` target steps after each).
+
+    `series` of shape (T,) gives windows of shape (batch, seq_length); of shape (T, C),
+    windows of shape (batch, seq_length, C). Targets are taken from `targets` (shape
+    (T,) or (T, K), aligned with `series`), by default from `series` itself, and have
+    shape (batch, ahead * K), day by day. A series of T steps gives
+    T - seq_length - ahead + 1 examples. Shuffled orders repeat after `seed_everything`.
+    """
+    X, Y = _window_arrays(series, seq_length, ahead, targets)
+    return load_array((X, Y), batch_size, shuffle=shuffle)
+
+
+def _compile(step: Callable[..., Any], data_iter: Iterable[Any]) -> Callable[..., Any]:
+    """tf.function of `step`, with the batch dimension left open if `data_iter` says
+    what its batches look like (a tf.data.Dataset does)."""
+    spec = getattr(data_iter, "element_spec", None)
+    if isinstance(spec, tuple) and all(isinstance(s, tf.TensorSpec) for s in spec):
+        signature = [tf.TensorSpec([None, *s.shape[1:]], s.dtype) for s in spec]
+        return tf.function(step, input_signature=signature)
+    return tf.function(step, reduce_retracing=True)
+
+
+def fit_forecaster(net: Any, train_iter: Iterable[Any], valid_iter: Iterable[Any],
+                   num_epochs: int, lr: float, patience: int | None = None, delta: float = 1.0,
+                   scale: Any = 1e6, plot_every: int = 5) -> float:
+    """Train a forecaster with Adam on the Huber loss; return its best validation MAE.
+
+    The learning rate decays from `lr` to 0 along a half cosine over `num_epochs`
+    epochs. The Huber loss is quadratic for errors below `delta` (in the units of the targets)
+    and grows linearly beyond, so a small `delta` makes it close to the MAE. After every
+    epoch the MAE on `valid_iter` is computed in riders (errors times `scale`, one
+    number or one per output; with several outputs, their mean). Training
+    stops after `num_epochs`, or earlier when `patience` epochs in a row brought no new
+    best (None: never), and the weights of the best epoch are restored. Every `plot_every` epochs (0: never) a
+    live plot shows the train and validation MAE.
+    """
+    monitor = _FitMonitor(num_epochs, lr, patience, delta, scale, plot_every)
+    loss = tf.keras.losses.Huber(delta=delta)
+    optimizer = tf.keras.optimizers.Adam(learning_rate=lr)
+
+    def train_step(X, y):
+        with tf.GradientTape() as tape:
+            y_hat = net(X, training=True)
+            l = loss(y, y_hat)
+        grads = tape.gradient(l, net.trainable_variables)
+        optimizer.apply_gradients(zip(grads, net.trainable_variables))
+        return tf.reduce_sum(tf.abs(tf.cast(y_hat - y, tf.float64)), axis=0)
+
+    def error_step(X, y):
+        return tf.reduce_sum(tf.abs(tf.cast(net(X, training=False) - y, tf.float64)), axis=0)
+
+    # Compiled steps (eager Keras is about ten times slower), traced once for any batch
+    # size when the data is a tf.data.Dataset: tracing an unrolled RNN takes seconds.
+    train_step = _compile(train_step, train_iter)
+    error_step = _compile(error_step, valid_iter)
+
+    def sums(step, data_iter):
+        total, count = 0.0, 0
+        for X, y in data_iter:
+            total = total + step(X, y).numpy()
+            count += int(y.shape[0])
+        return np.asarray(total), count
+
+    best = net.get_weights()
+    stop = False
+    while not stop:
+        optimizer.learning_rate.assign(monitor.learning_rate())
+        train_mae = monitor.riders(*sums(train_step, train_iter))
+        valid_mae = monitor.riders(*sums(error_step, valid_iter))
+        improved, stop = monitor.end_epoch(train_mae, valid_mae)
+        if improved:
+            best = net.get_weights()
+    net.set_weights(best)
+    return monitor.best
+
+
+def predict_windows(net: Any, data_iter: Iterable[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """The predictions of `net` on every batch of `data_iter` and the targets, as two
+    numpy arrays of shape (examples, outputs), in the order of the batches."""
+    kwargs = {"training": False} if isinstance(net, tf.keras.layers.Layer) else {}
+    preds, ys = [], []
+    for X, y in data_iter:
+        preds.append(np.asarray(net(X, **kwargs)))
+        ys.append(np.asarray(y))
+    if not ys:
+        raise ValueError("data_iter yielded no examples")
+    return np.concatenate(preds), np.concatenate(ys)

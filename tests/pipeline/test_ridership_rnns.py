@@ -1,0 +1,71 @@
+"""The ridership RNN page: its benchmark medians beat the published figures, and the test
+run's own results file holds every headline figure.
+
+The benchmark files are committed (``make benchmark PAGE=ridership_rnns``, seeds 0, 1, 2);
+the results files are those nbval just wrote to $D2LMINI_TEST_RESULTS. Both must exist:
+a missing file fails the test, it never skips it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from tools.chapters import FRAMEWORKS, ROOT
+
+PAGE = "ridership_rnns"
+
+# Best published validation MAE (riders) for each headline figure, Géron's Hands-On
+# Machine Learning, 3rd ed., ch. 15 and its PyTorch edition (the lower of the two).
+PUBLISHED = {
+    ("linear", "valid_mae"): 37_726,
+    ("simple_rnn", "valid_mae"): 29_015,
+    ("deep_rnn", "valid_mae"): 29_273,
+    ("multivariate", "valid_mae"): 22_062,
+    ("multitask", "valid_mae_rail"): 25_330,
+}
+
+# Every figure the page must record.
+EXPECTED = {
+    ("linear", "valid_mae"), ("linear", "test_mae"),
+    ("simple_rnn", "valid_mae"), ("simple_rnn", "test_mae"),
+    ("deep_rnn", "valid_mae"), ("deep_rnn", "test_mae"),
+    ("multivariate", "valid_mae"), ("multivariate", "test_mae"),
+    ("multitask", "valid_mae_rail"), ("multitask", "valid_mae_bus"),
+}
+
+
+def _benchmark(framework: str) -> dict[tuple[str, str], dict]:
+    path = ROOT / "results" / "benchmark" / framework / f"{PAGE}.json"
+    assert path.exists(), f"missing {path}: run `make benchmark PAGE={PAGE}` and commit it"
+    data = json.loads(path.read_text())
+    assert data["page"] == PAGE and data["framework"] == framework
+    assert len(data["seeds"]) >= 3, f"the benchmark ran {data['seeds']}; it needs three seeds"
+    return {(f["model"], f["metric"]): f for f in data["figures"]}
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.parametrize("key", list(PUBLISHED), ids="/".join)
+def test_benchmark_median_beats_published_figure(framework: str, key: tuple[str, str]) -> None:
+    figures = _benchmark(framework)
+    assert key in figures, f"{framework}: the benchmark recorded no {key}"
+    figure = figures[key]
+    assert len(figure["values"]) == 3
+    assert figure["median"] <= PUBLISHED[key], (
+        f"{framework} {key}: median {figure['median']:,.0f} over seeds {figure['values']} "
+        f"is above the published {PUBLISHED[key]:,}")
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_test_run_recorded_every_figure(framework: str) -> None:
+    folder = os.environ.get("D2LMINI_TEST_RESULTS")
+    assert folder, "D2LMINI_TEST_RESULTS is not set: run these tests through `make test`"
+    path = ROOT / folder / framework / f"{PAGE}.json"
+    assert path.exists(), f"missing {path}: nbval did not execute the {PAGE} notebook"
+    rows = json.loads(path.read_text())
+    recorded = {(row["model"], row["metric"]) for row in rows}
+    assert EXPECTED <= recorded, f"{framework}: missing {sorted(EXPECTED - recorded)}"
+    for row in rows:
+        assert row["page"] == PAGE and row["value"] > 0

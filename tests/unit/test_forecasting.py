@@ -1,0 +1,130 @@
+"""make_windows, fit_forecaster, predict_windows and load_results."""
+
+import json
+
+import numpy as np
+import pytest
+
+from d2lmini.core import _to_numpy
+
+
+def collect(data_iter):
+    Xs, Ys = zip(*((_to_numpy(X), _to_numpy(Y)) for X, Y in data_iter))
+    return np.concatenate(Xs), np.concatenate(Ys)
+
+
+# ----------------------------------------------------------------------------
+# make_windows
+
+def test_make_windows_one_series(d2l, helpers):
+    series = np.arange(7, dtype=np.float32)
+    batches = [[_to_numpy(t) for t in b] for b in d2l.make_windows(series, 3, batch_size=2)]
+    assert isinstance(d2l.make_windows(series, 3), helpers.loader_type)
+    assert [X.tolist() for X, _ in batches] == [[[0, 1, 2], [1, 2, 3]], [[2, 3, 4], [3, 4, 5]]]
+    assert [Y.tolist() for _, Y in batches] == [[[3], [4]], [[5], [6]]]
+    X, Y = collect(d2l.make_windows(series, 3, ahead=2))
+    assert X.shape == (3, 3) and Y.tolist() == [[3, 4], [4, 5], [5, 6]]
+
+
+def test_make_windows_several_columns_and_targets(d2l):
+    series = np.arange(20, dtype=np.float32).reshape(10, 2)  # column 0 even, column 1 odd
+    X, Y = collect(d2l.make_windows(series, 4, targets=series[:, 0]))
+    assert X.shape == (6, 4, 2) and Y.shape == (6, 1)
+    assert X[0].tolist() == series[:4].tolist() and Y[:, 0].tolist() == series[4:, 0].tolist()
+    X, Y = collect(d2l.make_windows(series, 4, ahead=2, targets=series))
+    assert X.shape == (5, 4, 2) and Y[0].tolist() == [8, 9, 10, 11]  # day by day
+
+
+def test_make_windows_shuffles_reproducibly(d2l):
+    series = np.arange(40, dtype=np.float32)
+
+    def order():
+        d2l.seed_everything(3)
+        return collect(d2l.make_windows(series, 5, batch_size=4, shuffle=True))[1][:, 0].tolist()
+
+    first = order()
+    assert first == order() and sorted(first) == list(range(5, 40)) and first != sorted(first)
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(series=np.zeros(5), seq_length=5), ValueError, "too short"),
+    (dict(series=np.zeros((5, 2, 2)), seq_length=2), ValueError, "shape"),
+    (dict(series=np.zeros((9, 2)), seq_length=2), ValueError, "needs `targets`"),
+    (dict(series=np.zeros(9), seq_length=2, targets=np.zeros(8)), ValueError, "targets must"),
+    (dict(series=np.zeros(9), seq_length=2.0), TypeError, "must be an int"),
+    (dict(series=np.zeros(9), seq_length=2, ahead=0), ValueError, ">= 1"),
+])
+def test_make_windows_rejects_bad_input(d2l, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        d2l.make_windows(**kwargs)
+
+
+# ----------------------------------------------------------------------------
+# fit_forecaster and predict_windows, on y = 2 * x, a linear net w * x + b
+
+def test_fit_forecaster_learns_and_restores_the_best_weights(d2l, helpers):
+    d2l.seed_everything(0)
+    x = np.linspace(-1, 1, 64, dtype=np.float32)[:, None]
+    train_iter = d2l.load_array((x, 2 * x), batch_size=8)
+    valid_iter = d2l.load_array((x, 2 * x), batch_size=8, shuffle=False)
+    net = helpers.linear(0.0, 0.0)
+    best = d2l.fit_forecaster(net, train_iter, valid_iter, num_epochs=30, lr=0.1,
+                              patience=30, scale=1000, plot_every=10)
+    preds, ys = d2l.predict_windows(net, valid_iter)
+    assert preds.shape == ys.shape == (64, 1)
+    # the restored weights are the best epoch's: their MAE is the one returned
+    assert np.abs(preds - ys).mean() * 1000 == pytest.approx(best, rel=1e-4)
+    assert best < 50  # from 1,000 (w = 0) to a few units
+
+
+def test_fit_forecaster_stops_early(d2l, helpers):
+    d2l.seed_everything(0)
+    x = np.linspace(-1, 1, 16, dtype=np.float32)[:, None]
+    data_iter = d2l.load_array((x, 2 * x), batch_size=16, shuffle=False)
+    net = helpers.linear(2.0, 0.0)  # already perfect: every step can only make it worse
+    best = d2l.fit_forecaster(net, data_iter, data_iter, num_epochs=100, lr=0.01,
+                              patience=2, plot_every=0)
+    assert best < 1e6 * 0.02
+    preds, ys = d2l.predict_windows(net, data_iter)
+    assert np.abs(preds - ys).mean() * 1e6 == pytest.approx(best, rel=1e-4)
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(num_epochs=0), ValueError, "num_epochs must be >= 1"),
+    (dict(lr=-1.0), ValueError, "lr must be a positive"),
+    (dict(delta=0.0), ValueError, "delta must be a positive"),
+    (dict(lr="0.1"), TypeError, "lr must be a number"),
+    (dict(patience=0), ValueError, "patience must be >= 1"),
+    (dict(scale=0.0), ValueError, "scale must be"),
+    (dict(plot_every=1.5), TypeError, "plot_every must be an int"),
+])
+def test_fit_forecaster_rejects_bad_arguments(d2l, helpers, kwargs, error, message):
+    x = np.zeros((4, 1), np.float32)
+    data_iter = d2l.load_array((x, x), batch_size=2)
+    args = dict(num_epochs=1, lr=0.1, plot_every=0) | kwargs
+    with pytest.raises(error, match=message):
+        d2l.fit_forecaster(helpers.linear(0.0, 0.0), data_iter, data_iter, **args)
+
+
+# ----------------------------------------------------------------------------
+# load_results
+
+def test_load_results_reads_what_record_result_wrote(d2l, fw, tmp_path, monkeypatch):
+    monkeypatch.setenv("D2LMINI_RESULTS_DIR", str(tmp_path))
+    assert d2l.load_results("nothing-yet") == []
+    d2l.record_result("p", "rnn", "valid_mae", 30_000.5, 1)
+    assert d2l.load_results("p") == json.loads((tmp_path / fw / "p.json").read_text())
+    assert d2l.load_results("p")[0]["value"] == 30_000.5
+    with pytest.raises(ValueError, match="plain file stem"):
+        d2l.load_results("../p")
+
+
+def test_learning_rate_decays_along_a_cosine():
+    from d2lmini.core import _FitMonitor
+    monitor = _FitMonitor(4, 0.1, None, 1.0, 1e6, 0)
+    rates = []
+    for _ in range(4):
+        rates.append(monitor.learning_rate())
+        monitor.end_epoch(1.0, 1.0)
+    assert rates == pytest.approx([0.1, 0.1 * (1 + 2**-0.5) / 2, 0.05, 0.1 * (1 - 2**-0.5) / 2])
+    assert monitor.patience == 4  # patience=None: no early stopping
