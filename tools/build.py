@@ -128,13 +128,21 @@ def site() -> int:
     if check() != 0:
         return 1
     names = {c.name for c in chapters()}
+    wanted = {SITE_SRC / "_config.yml", SITE_SRC / "_toc.yml"}
     for path in (ROOT / "book").rglob("*"):
         if path.is_file() and "__pycache__" not in path.parts and path.stem not in names:
-            _copy_if_changed(path)
+            wanted.add(_copy_if_changed(path))
     for name in ("_config.yml", "_toc.yml"):
         _copy_if_changed(ROOT / name)
     for chapter in chapters():
-        _write_if_changed(SITE_SRC / "book" / f"{chapter.name}.ipynb", nbformat.writes(merge(chapter)))
+        merged = SITE_SRC / "book" / f"{chapter.name}.ipynb"
+        _write_if_changed(merged, nbformat.writes(merge(chapter)))
+        wanted.add(merged)
+    # Drop what an earlier build staged and the sources no longer have (a page that
+    # became a chapter would otherwise exist twice, as .md and as .ipynb).
+    for path in (SITE_SRC / "book").rglob("*"):
+        if path.is_file() and path not in wanted and "__pycache__" not in path.parts:
+            path.unlink()
     cmd = [str(VENV / "book" / "bin" / "jupyter-book"), "build", str(SITE_SRC),
            "--warningiserror", "--keep-going", "--quiet"]
     result = subprocess.run(cmd, cwd=ROOT)
@@ -150,11 +158,13 @@ def site() -> int:
     return 0
 
 
-def _copy_if_changed(path: Path) -> None:
+def _copy_if_changed(path: Path) -> Path:
+    """Stage a file of the repository for the site build; return where it went."""
     target = SITE_SRC / path.relative_to(ROOT)
     if not target.exists() or target.read_bytes() != path.read_bytes():
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
+    return target
 
 
 def report() -> int:
