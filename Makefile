@@ -67,7 +67,10 @@ test: envs
 	rm -rf $(TEST_RESULTS) _build/api
 	$(MAKE) --no-print-directory -j3 --output-sync=target $(addprefix unit-,$(FRAMEWORKS))
 	$(MAKE) --no-print-directory -j3 --output-sync=target $(addprefix nbval-,$(FRAMEWORKS))
+	$(MAKE) --no-print-directory test-runtime
+	$(MAKE) --no-print-directory test-assignments
 	$(MAKE) --no-print-directory test-book
+	$(MAKE) --no-print-directory test-browser
 
 $(addprefix unit-,$(FRAMEWORKS)): unit-%:
 	$(KERNEL_ENV) && D2LMINI_TEST_FRAMEWORK=$* D2LMINI_API_DUMP_DIR=_build/api \
@@ -82,6 +85,20 @@ test-book:
 	$(BOOK_PY) -m tools.build site
 	D2LMINI_TEST_RESULTS=$(TEST_RESULTS) $(BOOK_PY) -m pytest -q -p no:cacheprovider tests/book tests/pipeline
 
+# The built site in headless Chromium (needs the site: test-book builds it).
+.PHONY: browser-deps test-browser test-runtime
+browser-deps:
+	if [ ! -x /usr/bin/chromedriver ]; then \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; fi
+
+test-browser: browser-deps
+	$(BOOK_PY) -m pytest -q -p no:cacheprovider tests/browser
+
+# A PyTorch notebook in a new environment with only torch, as on a fresh Colab runtime:
+# its first cell installs d2lmini from this checkout.
+test-runtime:
+	$(BOOK_PY) -m pytest -q -p no:cacheprovider tests/runtime
+
 clean:
 	rm -rf _build
 
@@ -92,3 +109,17 @@ lab: envs
 # Every headline figure over three fixed seeds (outside CI): results/benchmark/<fw>/<page>.json.
 benchmark: envs
 	$(BOOK_PY) -m tools.benchmark $(if $(FRAMEWORK),--framework $(FRAMEWORK)) $(if $(PAGE),--page $(PAGE))
+
+# --- assignments --------------------------------------------------------------
+# Per chapter and framework, a student notebook (exercises, no solutions) and a solutions
+# notebook in _build/assignments/<framework>/ (tools/assignments.py, book/instructors.md).
+# The tests check that no solution leaks into a student notebook and run each student
+# notebook up to its first exercise in its framework's environment (all side by side).
+.PHONY: assignments test-assignments
+
+# Writing them needs only the book environment; the tests run every framework's.
+assignments: $(VENV)/book/.installed
+	$(BOOK_PY) -m tools.assignments
+
+test-assignments: envs
+	$(BOOK_PY) -m pytest -q -p no:cacheprovider tests/assignments
