@@ -44,7 +44,7 @@ lock:
 
 # --- the book -----------------------------------------------------------------
 notebooks: envs
-	$(BOOK_PY) -m tools.build notebooks
+	$(BOOK_PY) -m tools.build notebooks $(addprefix --framework ,$(FRAMEWORK)) $(addprefix --chapter ,$(CHAPTER))
 
 site: envs
 	$(BOOK_PY) -m tools.build site

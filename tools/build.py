@@ -61,11 +61,17 @@ def check() -> int:
     return 0
 
 
-def execute_notebooks(frameworks: tuple[str, ...]) -> int:
-    """Write and execute every stale notebook; frameworks run side by side."""
+def execute_notebooks(frameworks: tuple[str, ...], names: tuple[str, ...] = ()) -> int:
+    """Write and execute every stale notebook (of the chapters `names`, default all);
+    frameworks run side by side."""
     todo: dict[str, list[Path]] = {fw: [] for fw in frameworks}
+    known = {c.name for c in chapters()}
+    if unknown := sorted(set(names) - known):
+        print(f"no chapter named {', '.join(unknown)} in _toc.yml; chapters: {', '.join(sorted(known))}",
+              file=sys.stderr)
+        return 2
     for chapter, framework in stale_notebooks():
-        if framework in frameworks:
+        if framework in frameworks and (not names or chapter.name in names):
             path = chapter.notebook(framework)
             path.parent.mkdir(parents=True, exist_ok=True)
             nb = split(chapter, framework)
@@ -192,11 +198,13 @@ def main() -> int:
     parser.add_argument("command", choices=["check", "notebooks", "site", "report"])
     parser.add_argument("--framework", choices=FRAMEWORKS, action="append",
                         help="only this framework's notebooks (repeatable; default all)")
+    parser.add_argument("--chapter", action="append", default=[],
+                        help="only this chapter's notebooks, e.g. ridership_rnns (repeatable; default all)")
     args = parser.parse_args()
     if args.command == "check":
         return check()
     if args.command == "notebooks":
-        return execute_notebooks(tuple(args.framework or FRAMEWORKS))
+        return execute_notebooks(tuple(args.framework or FRAMEWORKS), tuple(args.chapter))
     if args.command == "site":
         return site()
     return report()
