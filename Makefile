@@ -21,6 +21,7 @@ help:
 	@echo "make report  execution seconds per notebook per framework"
 	@echo "make lab     JupyterLab with one kernel per framework (d2lmini-<framework>)"
 	@echo "make lock    re-pin requirements/<env>.txt from requirements/<env>.in"
+	@echo "make test-gpu FRAMEWORK=<fw>  on a CUDA machine: nbval, trained figures within tools/gpu_tolerances.json"
 
 # --- environments -------------------------------------------------------------
 $(VENV)/%/.installed: requirements/%.txt
@@ -123,3 +124,26 @@ assignments: $(VENV)/book/.installed
 
 test-assignments: envs
 	$(BOOK_PY) -m pytest -q -p no:cacheprovider tests/assignments
+
+# --- GPU runner ---------------------------------------------------------------
+# On a CUDA machine (README, "Running on a GPU"; tools/gpu.py): every notebook of FRAMEWORK
+# re-executed with nbval, the outputs of `trained` cells not compared; the figures they
+# record must lie within tools/gpu_tolerances.json of the CPU reference in results/.
+#   PYTHON_ENV=current  use the Python on PATH (a GPU machine's own) instead of .venv/<fw>
+#   GPU_DRY_RUN=1       the same path on the CPU, where no GPU is found
+#   CHAPTER=<name>      only that chapter's notebook
+.PHONY: test-gpu gpu-tolerances
+PYTHON_ENV ?= venv
+GPU_PY = $(if $(filter current,$(PYTHON_ENV)),$(PYTHON),$(VENV)/$(FRAMEWORK)/bin/python)
+
+# (the environment's stamp only for a known FRAMEWORK, so that a wrong one gets the usage line)
+test-gpu: $(if $(filter current,$(PYTHON_ENV)),,$(patsubst %,$(VENV)/%/.installed,$(filter $(FRAMEWORKS),$(FRAMEWORK))))
+	@case "$(FRAMEWORK)" in mxnet|pytorch|tensorflow) ;; *) \
+	  echo "usage: make test-gpu FRAMEWORK=<mxnet|pytorch|tensorflow> [PYTHON_ENV=current] [GPU_DRY_RUN=1] [CHAPTER=<name>]" >&2; \
+	  exit 2;; esac
+	$(GPU_PY) -m tools.gpu run --framework $(FRAMEWORK) $(addprefix --chapter ,$(CHAPTER)) \
+	  $(if $(filter 1,$(GPU_DRY_RUN)),--dry-run)
+
+# Regenerate the tolerances from results/ and results/benchmark/; review the diff, commit it.
+gpu-tolerances:
+	$(PYTHON) -m tools.gpu tolerances

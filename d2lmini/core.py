@@ -440,6 +440,24 @@ def _window_arrays(series: Any, seq_length: Any, ahead: Any,
     return np.array(X, order="C"), np.array(Y, order="C")  # writable copies
 
 
+def _seq2seq_arrays(series: Any, seq_length: Any, ahead: Any,
+                    targets: Any = None) -> tuple[np.ndarray, np.ndarray]:
+    """The windows of `_window_arrays`, with targets for every step of each window.
+
+    Step s of window i is day i + s of `series`; its targets are the `ahead` days after
+    it, i + s + 1 .. i + s + ahead, so Y has shape (N, seq_length, ahead * K), day by day
+    like `_window_arrays`, whose targets equal Y[:, -1]. N is the same as there.
+    """
+    X, _ = _window_arrays(series, seq_length, ahead, targets)  # checks every argument
+    y = _to_numpy(series if targets is None else targets).astype(np.float32)
+    y2 = y.reshape(len(y), -1)
+    # day t's targets: days t + 1 .. t + ahead, flattened day by day
+    A = np.lib.stride_tricks.sliding_window_view(y2[1:], int(ahead), axis=0)
+    A = np.moveaxis(A, -1, 1).reshape(len(A), -1)  # (T - ahead, ahead * K)
+    Y = np.lib.stride_tricks.sliding_window_view(A, int(seq_length), axis=0)[:len(X)]
+    return X, np.array(np.moveaxis(Y, -1, 1), order="C")  # (N, seq_length, ahead * K)
+
+
 class _FitMonitor:
     """Bookkeeping of `fit_forecaster`: MAE in riders, best epoch, patience and the plot."""
 

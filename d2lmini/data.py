@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
+import re
 import shutil
 import tarfile
 import tempfile
@@ -21,7 +22,8 @@ from typing import BinaryIO
 
 import pandas as pd
 
-__all__ = ["DATA_HUB", "DownloadError", "download", "extract", "load_ridership"]
+__all__ = ["DATA_HUB", "DownloadError", "download", "extract", "load_names", "load_ridership",
+           "load_time_machine"]
 
 _NAMES_URL = "https://raw.githubusercontent.com/jvalhondo/spanish-names-surnames/master/"
 
@@ -189,3 +191,55 @@ def load_ridership(cache_dir: str | os.PathLike | None = None) -> pd.DataFrame:
     df["date"] = pd.to_datetime(df["date"], format="%m/%d/%Y")
     df = df.drop(columns="total").drop_duplicates()  # duplicates include the date
     return df.set_index("date").sort_index(kind="stable")
+
+
+#: The characters a name of `load_names` may hold: a-z, ñ, the accented vowels and the space.
+NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzñáéíóúü ")
+
+#: kind -> (the files of DATA_HUB, the column holding the names)
+_NAME_FILES = {"given": (("male_names.csv", "female_names.csv"), "name"),
+               "surnames": (("surnames_freq_ge_100.csv",), "surname")}
+
+
+def _clean_names(raw: list[str]) -> list[str]:
+    """Lowercase, trim and single-space each name; drop empty names and names with a
+    character outside NAME_CHARACTERS; return the distinct names, sorted."""
+    names = set()
+    for name in raw:
+        name = " ".join(str(name).lower().split())
+        if name and set(name) <= NAME_CHARACTERS:
+            names.add(name)
+    return sorted(names)
+
+
+def load_names(kind: str = "given", cache_dir: str | os.PathLike | None = None) -> list[str]:
+    """Spanish names registered by the Spanish statistics institute INE (2015 files of
+    jvalhondo/spanish-names-surnames, Open Database License 1.0).
+
+    `kind="given"` reads the male and female given-name files, `kind="surnames"` the
+    surnames borne by at least 100 people. Returns every distinct name once, sorted,
+    lowercased, compound names with one space between their parts, and without the
+    names that hold a character other than a-z, ñ, á, é, í, ó, ú, ü and the space (such
+    as ç or an apostrophe). Frequencies are ignored: a rare name counts as much as a
+    common one.
+    """
+    if not isinstance(kind, str):
+        raise TypeError(f"kind must be a str, got {type(kind).__name__} {kind!r}")
+    if kind not in _NAME_FILES:
+        raise ValueError(f"kind must be one of {sorted(_NAME_FILES)}, got {kind!r}")
+    files, column = _NAME_FILES[kind]
+    raw: list[str] = []
+    for name in files:
+        # keep_default_na=False: a name such as NA or NAN is a name, not a missing value
+        table = pd.read_csv(download(name, cache_dir), dtype=str, keep_default_na=False)
+        if column not in table.columns:
+            raise ValueError(f"{name} has no column {column!r}; its columns: {list(table.columns)}")
+        raw.extend(table[column])
+    return _clean_names(raw)
+
+
+def load_time_machine(cache_dir: str | os.PathLike | None = None) -> str:
+    """H. G. Wells, The Time Machine (public domain), as one lowercase string in which
+    every run of characters other than the letters a-z is replaced by one space."""
+    text = download("timemachine.txt", cache_dir).read_text(encoding="utf-8")
+    return re.sub("[^a-z]+", " ", text.lower())

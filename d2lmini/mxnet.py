@@ -6,6 +6,7 @@ helpers are re-exported from `d2lmini.core` and `d2lmini.data`.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,13 +17,18 @@ from mxnet import autograd, gluon
 
 from .core import (Timer, TrainingPlot, _batch_loss_sum, _check_arrays,
                    _check_device_index, _FitMonitor, _load_results, _mean_loss,
-                   _record_result, _seed_python_numpy, _window_arrays, plot, set_figsize)
-from .data import DATA_HUB, DownloadError, download, extract, load_ridership
+                   _record_result, _seed_python_numpy, _seq2seq_arrays, _to_numpy,
+                   _window_arrays, plot, set_figsize)
+from .data import (DATA_HUB, DownloadError, download, extract, load_names,
+                   load_ridership, load_time_machine)
+from .text import Vocab
 
 __all__ = [
-    "DATA_HUB", "DownloadError", "Timer", "TrainingPlot", "download", "evaluate_loss",
-    "extract", "fit_forecaster", "load_array", "load_results", "load_ridership",
-    "make_windows", "num_gpus", "plot", "predict_windows", "record_result",
+    "DATA_HUB", "DownloadError", "Timer", "TrainingPlot", "Vocab", "download", "evaluate_loss",
+    "extract", "fit_forecaster", "load_array", "load_names", "load_results",
+    "load_ridership", "load_time_machine",
+    "make_seq2seq_windows", "make_windows", "num_gpus", "plot", "predict", "predict_windows",
+    "record_result",
     "seed_everything", "set_figsize", "try_gpu",
 ]
 
@@ -32,9 +38,16 @@ DataIter = gluon.data.DataLoader  # what load_array returns
 
 
 def seed_everything(seed: int) -> None:
-    """Seed Python, numpy (which also drives gluon's shuffling) and MXNet."""
+    """Seed Python, numpy (which also drives gluon's shuffling) and MXNet.
+
+    For GPUs it also asks for deterministic cuDNN algorithms, chosen without timing
+    runs (autotuning may pick differently per run); the CPU build ignores both settings.
+    """
     seed = _seed_python_numpy(seed)
-    mx.random.seed(seed)
+    # read when an operator is created, so they apply to everything built after this
+    os.environ.setdefault("MXNET_ENFORCE_DETERMINISM", "1")
+    os.environ.setdefault("MXNET_CUDNN_AUTOTUNE_DEFAULT", "0")
+    mx.random.seed(seed)  # seeds every device
 
 
 def num_gpus() -> int:
@@ -47,6 +60,23 @@ def try_gpu(i: int = 0) -> Device:
     i = _check_device_index(i)
     # count first: creating a GPU context on a CPU-only machine makes MXNet log an error
     return mx.gpu(i) if i < num_gpus() else mx.cpu()
+
+
+def _context_of(net: Any) -> Device:
+    """Where `net` computes: the context of its first parameter, else the CPU.
+
+    The evaluation helpers run a net where it is rather than moving it, so that the
+    reader's own code that calls it with NDArrays in that context keeps working.
+    """
+    if isinstance(net, gluon.Block):
+        for param in net.collect_params().values():
+            return param.list_ctx()[0]
+    return mx.cpu()
+
+
+def _on(ctx: Device, batch: Sequence[Any]) -> list[Any]:
+    """The NDArrays of `batch` in `ctx` (no copy where they are there already)."""
+    return [a.as_in_context(ctx) if isinstance(a, mx.nd.NDArray) else a for a in batch]
 
 
 def load_array(arrays: Sequence[Any], batch_size: int, shuffle: bool = True) -> DataIter:
@@ -67,11 +97,14 @@ def evaluate_loss(net: Callable[..., Any], data_iter: Iterable[Any],
     """Mean loss per example of `net` over `data_iter` (batches (X, ..., y)).
 
     `loss` may return one value per example or the batch mean. Runs in predict mode
-    (no dropout).
+    (no dropout). The batches are moved to the context of the net's parameters; the
+    net stays where it is.
     """
+    ctx = _context_of(net)
     total, count = 0.0, 0
     with autograd.predict_mode():
-        for *X, y in data_iter:
+        for batch in data_iter:
+            *X, y = _on(ctx, batch)
             total += _batch_loss_sum(loss(net(*X), y), y.shape[0])
             count += y.shape[0]
     return _mean_loss(total, count)
@@ -106,10 +139,24 @@ def make_windows(series: Any, seq_length: int, ahead: int = 1, batch_size: int =
     return load_array((X, Y), batch_size, shuffle=shuffle)
 
 
+def make_seq2seq_windows(series: Any, seq_length: int, ahead: int, batch_size: int = 32,
+                         shuffle: bool = False, targets: Any = None) -> DataIter:
+    """Like `make_windows`, but with targets for every step of each window.
+
+    The windows are those of `make_windows`; the targets have shape
+    (batch, seq_length, ahead * K): at step s, the `ahead` days after day s of the
+    window, day by day, so the targets of the last step are those of `make_windows`.
+    """
+    X, Y = _seq2seq_arrays(series, seq_length, ahead, targets)
+    return load_array((X, Y), batch_size, shuffle=shuffle)
+
+
 def _abs_error_sums(net: Any, data_iter: Iterable[Any]) -> tuple[np.ndarray, int]:
+    ctx = _context_of(net)
     total, count = 0.0, 0
     with autograd.predict_mode():
-        for X, y in data_iter:
+        for batch in data_iter:
+            X, y = _on(ctx, batch)
             total = total + (net(X) - y).abs().sum(axis=0).astype("float64")
             count += y.shape[0]
     return np.asarray(total.asnumpy() if count else total), count
@@ -127,9 +174,13 @@ def fit_forecaster(net: Any, train_iter: Iterable[Any], valid_iter: Iterable[Any
     number or one per output; with several outputs, their mean). Training
     stops after `num_epochs`, or earlier when `patience` epochs in a row brought no new
     best (None: never), and the weights of the best epoch are restored. Every `plot_every` epochs (0: never) a
-    live plot shows the train and validation MAE.
+    live plot shows the train and validation MAE. The net's parameters are moved to
+    `try_gpu()` and stay there; each batch follows them.
     """
     monitor = _FitMonitor(num_epochs, lr, patience, delta, scale, plot_every)
+    ctx = try_gpu()
+    if _context_of(net) != ctx:  # reset_ctx copies every parameter: only when needed
+        net.collect_params().reset_ctx(ctx)
     huber = gluon.loss.HuberLoss(rho=delta)  # Gluon's version is the others' divided by delta
 
     def loss(y_hat, y):
@@ -142,7 +193,8 @@ def fit_forecaster(net: Any, train_iter: Iterable[Any], valid_iter: Iterable[Any
     while not stop:
         trainer.set_learning_rate(monitor.learning_rate())
         train_sum, count = 0.0, 0
-        for X, y in train_iter:
+        for batch in train_iter:
+            X, y = _on(ctx, batch)
             with autograd.record():
                 y_hat = net(X)
                 l = loss(y_hat, y)
@@ -162,12 +214,27 @@ def fit_forecaster(net: Any, train_iter: Iterable[Any], valid_iter: Iterable[Any
 
 def predict_windows(net: Any, data_iter: Iterable[Any]) -> tuple[np.ndarray, np.ndarray]:
     """The predictions of `net` on every batch of `data_iter` and the targets, as two
-    numpy arrays of shape (examples, outputs), in the order of the batches."""
+    numpy arrays of shape (examples, outputs), in the order of the batches.
+
+    The windows are moved to the context of the net's parameters; the net stays there."""
+    ctx = _context_of(net)
     preds, ys = [], []
     with autograd.predict_mode():
         for X, y in data_iter:
-            preds.append(net(X).asnumpy())
+            preds.append(net(X.as_in_context(ctx)).asnumpy())
             ys.append(y.asnumpy())
     if not ys:
         raise ValueError("data_iter yielded no examples")
     return np.concatenate(preds), np.concatenate(ys)
+
+
+def predict(net: Any, X: Any, batch_size: int = 256) -> np.ndarray:
+    """The outputs of `net` for the examples X (the first axis), as one numpy array.
+
+    Runs in batches and in prediction mode, like `predict_windows`; for forecasts
+    built step by step from numpy windows, e.g. when feeding a model its own output.
+    """
+    X = _to_numpy(X).astype(np.float32)
+    dummy_targets = np.zeros(len(X), dtype=np.float32)  # predict_windows wants (X, y) batches
+    preds, _ = predict_windows(net, load_array((X, dummy_targets), batch_size, shuffle=False))
+    return preds

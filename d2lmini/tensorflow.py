@@ -23,13 +23,18 @@ import tensorflow as tf  # noqa: E402
 
 from .core import (Timer, TrainingPlot, _batch_loss_sum, _check_arrays,  # noqa: E402
                    _check_device_index, _FitMonitor, _load_results, _mean_loss,
-                   _record_result, _seed_python_numpy, _window_arrays, plot, set_figsize)
-from .data import DATA_HUB, DownloadError, download, extract, load_ridership  # noqa: E402
+                   _record_result, _seed_python_numpy, _seq2seq_arrays, _to_numpy,
+                   _window_arrays, plot, set_figsize)
+from .data import (DATA_HUB, DownloadError, download, extract, load_names,  # noqa: E402
+                   load_ridership, load_time_machine)
+from .text import Vocab  # noqa: E402
 
 __all__ = [
-    "DATA_HUB", "DownloadError", "Timer", "TrainingPlot", "download", "evaluate_loss",
-    "extract", "fit_forecaster", "load_array", "load_results", "load_ridership",
-    "make_windows", "num_gpus", "plot", "predict_windows", "record_result",
+    "DATA_HUB", "DownloadError", "Timer", "TrainingPlot", "Vocab", "download", "evaluate_loss",
+    "extract", "fit_forecaster", "load_array", "load_names", "load_results",
+    "load_ridership", "load_time_machine",
+    "make_seq2seq_windows", "make_windows", "num_gpus", "plot", "predict", "predict_windows",
+    "record_result",
     "seed_everything", "set_figsize", "try_gpu",
 ]
 
@@ -39,10 +44,16 @@ DataIter = tf.data.Dataset  # what load_array returns
 
 
 def seed_everything(seed: int) -> None:
-    """Seed Python, numpy and TensorFlow, and make TensorFlow ops deterministic."""
+    """Seed Python, numpy and TensorFlow, and make TensorFlow ops deterministic.
+
+    On a GPU this also keeps float32 arithmetic in full precision: TensorFlow would use
+    TF32 in matmuls and convolutions on recent NVIDIA GPUs. A CPU computes the same
+    either way.
+    """
     seed = _seed_python_numpy(seed)
     tf.keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
+    tf.config.experimental.enable_tensor_float_32_execution(False)
 
 
 def num_gpus() -> int:
@@ -117,6 +128,18 @@ def make_windows(series: Any, seq_length: int, ahead: int = 1, batch_size: int =
     return load_array((X, Y), batch_size, shuffle=shuffle)
 
 
+def make_seq2seq_windows(series: Any, seq_length: int, ahead: int, batch_size: int = 32,
+                         shuffle: bool = False, targets: Any = None) -> DataIter:
+    """Like `make_windows`, but with targets for every step of each window.
+
+    The windows are those of `make_windows`; the targets have shape
+    (batch, seq_length, ahead * K): at step s, the `ahead` days after day s of the
+    window, day by day, so the targets of the last step are those of `make_windows`.
+    """
+    X, Y = _seq2seq_arrays(series, seq_length, ahead, targets)
+    return load_array((X, Y), batch_size, shuffle=shuffle)
+
+
 def _compile(step: Callable[..., Any], data_iter: Iterable[Any]) -> Callable[..., Any]:
     """tf.function of `step`, with the batch dimension left open if `data_iter` says
     what its batches look like (a tf.data.Dataset does)."""
@@ -139,7 +162,8 @@ def fit_forecaster(net: Any, train_iter: Iterable[Any], valid_iter: Iterable[Any
     number or one per output; with several outputs, their mean). Training
     stops after `num_epochs`, or earlier when `patience` epochs in a row brought no new
     best (None: never), and the weights of the best epoch are restored. Every `plot_every` epochs (0: never) a
-    live plot shows the train and validation MAE.
+    live plot shows the train and validation MAE. TensorFlow places the computation on
+    the GPU when there is one, so nothing here names a device.
     """
     monitor = _FitMonitor(num_epochs, lr, patience, delta, scale, plot_every)
     loss = tf.keras.losses.Huber(delta=delta)
@@ -192,3 +216,15 @@ def predict_windows(net: Any, data_iter: Iterable[Any]) -> tuple[np.ndarray, np.
     if not ys:
         raise ValueError("data_iter yielded no examples")
     return np.concatenate(preds), np.concatenate(ys)
+
+
+def predict(net: Any, X: Any, batch_size: int = 256) -> np.ndarray:
+    """The outputs of `net` for the examples X (the first axis), as one numpy array.
+
+    Runs in batches and in prediction mode, like `predict_windows`; for forecasts
+    built step by step from numpy windows, e.g. when feeding a model its own output.
+    """
+    X = _to_numpy(X).astype(np.float32)
+    dummy_targets = np.zeros(len(X), dtype=np.float32)  # predict_windows wants (X, y) batches
+    preds, _ = predict_windows(net, load_array((X, dummy_targets), batch_size, shuffle=False))
+    return preds

@@ -8,12 +8,10 @@ a missing file fails the test, it never skips it.
 
 from __future__ import annotations
 
-import json
-import os
-
 import pytest
 
-from tools.chapters import FRAMEWORKS, ROOT
+from page_figures import benchmark_figures, test_run_rows
+from tools.chapters import FRAMEWORKS
 
 PAGE = "ridership_rnns"
 
@@ -37,22 +35,12 @@ EXPECTED = {
 }
 
 
-def _benchmark(framework: str) -> dict[tuple[str, str], dict]:
-    path = ROOT / "results" / "benchmark" / framework / f"{PAGE}.json"
-    assert path.exists(), f"missing {path}: run `make benchmark PAGE={PAGE}` and commit it"
-    data = json.loads(path.read_text())
-    assert data["page"] == PAGE and data["framework"] == framework
-    assert len(data["seeds"]) >= 3, f"the benchmark ran {data['seeds']}; it needs three seeds"
-    return {(f["model"], f["metric"]): f for f in data["figures"]}
-
-
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 @pytest.mark.parametrize("key", list(PUBLISHED), ids="/".join)
 def test_benchmark_median_beats_published_figure(framework: str, key: tuple[str, str]) -> None:
-    figures = _benchmark(framework)
+    figures = benchmark_figures(PAGE, framework)
     assert key in figures, f"{framework}: the benchmark recorded no {key}"
     figure = figures[key]
-    assert len(figure["values"]) == 3
     assert figure["median"] <= PUBLISHED[key], (
         f"{framework} {key}: median {figure['median']:,.0f} over seeds {figure['values']} "
         f"is above the published {PUBLISHED[key]:,}")
@@ -60,12 +48,7 @@ def test_benchmark_median_beats_published_figure(framework: str, key: tuple[str,
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_test_run_recorded_every_figure(framework: str) -> None:
-    folder = os.environ.get("D2LMINI_TEST_RESULTS")
-    assert folder, "D2LMINI_TEST_RESULTS is not set: run these tests through `make test`"
-    path = ROOT / folder / framework / f"{PAGE}.json"
-    assert path.exists(), f"missing {path}: nbval did not execute the {PAGE} notebook"
-    rows = json.loads(path.read_text())
-    recorded = {(row["model"], row["metric"]) for row in rows}
-    assert EXPECTED <= recorded, f"{framework}: missing {sorted(EXPECTED - recorded)}"
-    for row in rows:
-        assert row["page"] == PAGE and row["value"] > 0
+    rows = test_run_rows(PAGE, framework)
+    assert EXPECTED <= rows.keys(), f"{framework}: missing {sorted(EXPECTED - rows.keys())}"
+    for row in rows.values():
+        assert row["value"] > 0

@@ -1,4 +1,5 @@
-"""make_windows, fit_forecaster, predict_windows and load_results."""
+"""make_windows, make_seq2seq_windows, fit_forecaster, predict_windows, predict and
+load_results."""
 
 import json
 
@@ -57,6 +58,50 @@ def test_make_windows_shuffles_reproducibly(d2l):
 def test_make_windows_rejects_bad_input(d2l, kwargs, error, message):
     with pytest.raises(error, match=message):
         d2l.make_windows(**kwargs)
+
+
+# ----------------------------------------------------------------------------
+# make_seq2seq_windows
+
+def test_make_seq2seq_windows_has_targets_at_every_step(d2l, helpers):
+    series = np.arange(8, dtype=np.float32)
+    data_iter = d2l.make_seq2seq_windows(series, 4, 2, batch_size=2)
+    assert isinstance(data_iter, helpers.loader_type)
+    X, Y = collect(data_iter)
+    assert X.shape == (3, 4) and Y.shape == (3, 4, 2)
+    assert X[0].tolist() == [0, 1, 2, 3]
+    assert Y[0].tolist() == [[1, 2], [2, 3], [3, 4], [4, 5]]  # step s: days s + 1, s + 2
+    # the last step's targets are make_windows' targets, window by window
+    X1, Y1 = collect(d2l.make_windows(series, 4, ahead=2))
+    assert X.tolist() == X1.tolist() and Y[:, -1].tolist() == Y1.tolist()
+
+
+def test_make_seq2seq_windows_several_targets_day_by_day(d2l):
+    series = np.arange(20, dtype=np.float32).reshape(10, 2)
+    X, Y = collect(d2l.make_seq2seq_windows(series, 3, 2, targets=series))
+    assert X.shape == (6, 3, 2) and Y.shape == (6, 3, 4)
+    assert Y[0, 0].tolist() == [2, 3, 4, 5]  # day 1's two values, then day 2's
+    assert Y[:, -1].tolist() == collect(d2l.make_windows(series, 3, 2, targets=series))[1].tolist()
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(series=np.zeros(5), seq_length=4, ahead=2), ValueError, "too short"),
+    (dict(series=np.zeros((9, 2)), seq_length=2, ahead=1), ValueError, "needs `targets`"),
+    (dict(series=np.zeros(9), seq_length=2, ahead=0), ValueError, ">= 1"),
+    (dict(series=np.zeros(9), seq_length=2, ahead=1.0), TypeError, "must be an int"),
+])
+def test_make_seq2seq_windows_rejects_bad_input(d2l, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        d2l.make_seq2seq_windows(**kwargs)
+
+
+def test_predict_matches_predict_windows(d2l, helpers):
+    net = helpers.linear(2.0, 1.0)
+    x = np.arange(5, dtype=np.float32)[:, None]
+    preds = d2l.predict(net, x, batch_size=2)
+    assert isinstance(preds, np.ndarray) and preds.shape == (5, 1)
+    assert preds[:, 0].tolist() == pytest.approx([1, 3, 5, 7, 9])
+    assert d2l.predict(net, helpers.tensor(x)).tolist() == preds.tolist()
 
 
 # ----------------------------------------------------------------------------

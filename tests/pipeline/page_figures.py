@@ -1,0 +1,43 @@
+"""Reading the figures a page recorded, for the tests of each trained page.
+
+Two sources: the committed benchmark file of a page (``make benchmark``, three seeds
+with their median) and the results file that the nbval run of ``make test`` just wrote
+to $D2LMINI_TEST_RESULTS. A missing file fails the test that asked for it; it never
+skips it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from tools.chapters import ROOT
+
+Key = tuple[str, str]  # (model, metric)
+
+
+def benchmark_figures(page: str, framework: str) -> dict[Key, dict]:
+    """(model, metric) -> {"values": one per seed, "median": ...} from the benchmark file."""
+    path = ROOT / "results" / "benchmark" / framework / f"{page}.json"
+    assert path.exists(), f"missing {path}: run `make benchmark PAGE={page}` and commit it"
+    data = json.loads(path.read_text())
+    assert data["page"] == page and data["framework"] == framework
+    assert len(data["seeds"]) >= 3, f"the benchmark ran {data['seeds']}; it needs three seeds"
+    for figure in data["figures"]:
+        assert len(figure["values"]) == len(data["seeds"]), figure
+    return {(f["model"], f["metric"]): f for f in data["figures"]}
+
+
+def test_run_rows(page: str, framework: str) -> dict[Key, dict]:
+    """(model, metric) -> row of the results file the test run's nbval pass wrote."""
+    folder = os.environ.get("D2LMINI_TEST_RESULTS")
+    assert folder, "D2LMINI_TEST_RESULTS is not set: run these tests through `make test`"
+    path = ROOT / Path(folder) / framework / f"{page}.json"
+    assert path.exists(), f"missing {path}: nbval did not execute the {page} notebook"
+    rows = json.loads(path.read_text())
+    assert all(row["page"] == page for row in rows)
+    return {(row["model"], row["metric"]): row for row in rows}
+
+
+test_run_rows.__test__ = False  # a helper, not a test, despite its name

@@ -1,0 +1,61 @@
+"""The language-model page: its benchmark medians show the neural model beating the
+trigram model, the test run's own results files hold every headline figure, and the
+count models' perplexities are identical in the three frameworks.
+
+The benchmark files are committed (``make benchmark PAGE=language_models``, seeds 0, 1,
+2); the results files are those nbval just wrote to $D2LMINI_TEST_RESULTS. Both must
+exist: a missing file fails the test, it never skips it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from page_figures import benchmark_figures, test_run_rows
+from tools.chapters import FRAMEWORKS
+
+PAGE = "language_models"
+
+# Every figure the page must record.
+EXPECTED = {
+    ("uniform", "valid_perplexity"),
+    ("bigram", "valid_perplexity"), ("bigram", "k"),
+    ("trigram", "valid_perplexity"), ("trigram", "k"),
+    ("mlp", "valid_perplexity"),
+}
+# Figures computed by framework-free cells: the same to the last digit everywhere.
+FRAMEWORK_FREE = {key for key in EXPECTED if key[0] != "mlp"}
+VOCABULARY_SIZE = 30  # <unk>, <eos>, the space, a-z and ñ
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_benchmark_median_mlp_beats_trigram(framework: str) -> None:
+    figures = benchmark_figures(PAGE, framework)
+    for key in [("mlp", "valid_perplexity"), ("trigram", "valid_perplexity")]:
+        assert key in figures, f"{framework}: the benchmark recorded no {key}"
+        assert len(figures[key]["values"]) == 3
+    mlp, trigram = figures["mlp", "valid_perplexity"], figures["trigram", "valid_perplexity"]
+    assert mlp["median"] < trigram["median"], (
+        f"{framework}: MLP median perplexity {mlp['median']:.3f} over seeds {mlp['values']} "
+        f"does not beat the trigram's {trigram['median']:.3f}")
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_test_run_recorded_every_figure(framework: str) -> None:
+    rows = test_run_rows(PAGE, framework)
+    assert EXPECTED <= rows.keys(), f"{framework}: missing {sorted(EXPECTED - rows.keys())}"
+    for row in rows.values():
+        assert row["page"] == PAGE and row["value"] > 0
+    perplexities = {model: rows[model, "valid_perplexity"]["value"]
+                    for model in ("uniform", "bigram", "trigram", "mlp")}
+    assert perplexities["uniform"] == pytest.approx(VOCABULARY_SIZE, rel=1e-12)
+    # each model beats the one before it
+    assert (perplexities["uniform"] > perplexities["bigram"] > perplexities["trigram"]
+            > perplexities["mlp"] > 1), perplexities
+
+
+def test_count_models_identical_across_frameworks() -> None:
+    runs = {framework: test_run_rows(PAGE, framework) for framework in FRAMEWORKS}
+    for key in sorted(FRAMEWORK_FREE):
+        values = {framework: rows[key]["value"] for framework, rows in runs.items()}
+        assert len(set(values.values())) == 1, f"{key} differs across frameworks: {values}"

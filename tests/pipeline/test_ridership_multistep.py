@@ -1,0 +1,57 @@
+"""The multi-step ridership page: its benchmark medians beat the published figures, and
+the test run's own results file holds every headline figure.
+
+The benchmark files are committed (``make benchmark PAGE=ridership_multistep``, seeds
+0, 1, 2); the results files are those nbval just wrote to $D2LMINI_TEST_RESULTS.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from page_figures import benchmark_figures, test_run_rows
+from tools.chapters import FRAMEWORKS
+
+PAGE = "ridership_multistep"
+
+# Best published validation MAE (riders) of Géron's Hands-On Machine Learning, 3rd ed.,
+# ch. 15 and its PyTorch edition (the lower of the two): an RNN forecasting 14 days as one
+# vector (mean over the horizons), and a sequence-to-sequence RNN at t+1 and t+14.
+PUBLISHED = {
+    ("vector", "valid_mae"): 32_951,
+    ("seq2seq", "valid_mae_t1"): 23_350,
+    ("seq2seq", "valid_mae_t14"): 34_322,
+}
+
+MODELS = ("naive", "iterative", "vector", "seq2seq")
+METRICS = ("valid_mae", "valid_mae_t1", "valid_mae_t14",
+           "test_mae_before_2020_03", "test_mae_from_2020_03")
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.parametrize("key", list(PUBLISHED), ids="/".join)
+def test_benchmark_median_beats_published_figure(framework: str, key: tuple[str, str]) -> None:
+    figures = benchmark_figures(PAGE, framework)
+    assert key in figures, f"{framework}: the benchmark recorded no {key}"
+    figure = figures[key]
+    assert figure["median"] <= PUBLISHED[key], (
+        f"{framework} {key}: median {figure['median']:,.0f} over seeds {figure['values']} "
+        f"is above the published {PUBLISHED[key]:,}")
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_test_run_recorded_every_figure(framework: str) -> None:
+    rows = test_run_rows(PAGE, framework)
+    expected = {(model, metric) for model in MODELS for metric in METRICS}
+    assert expected <= rows.keys(), f"{framework}: missing {sorted(expected - rows.keys())}"
+    for row in rows.values():
+        assert row["value"] > 0
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_networks_beat_the_naive_forecast_before_the_pandemic(framework: str) -> None:
+    rows = test_run_rows(PAGE, framework)
+    for metric in ("valid_mae", "test_mae_before_2020_03"):
+        naive = rows["naive", metric]["value"]
+        for model in ("iterative", "vector", "seq2seq"):
+            assert rows[model, metric]["value"] < naive, (framework, model, metric)
