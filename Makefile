@@ -18,6 +18,7 @@ KERNEL_ENV := set -a && . tools/kernel.env && set +a
 help:
 	@echo "make book    build the site (_build/site/_build/html), executing only changed notebooks"
 	@echo "make test    staleness check, d2lmini unit tests, nbval on every notebook, site build checks"
+	@echo "make nbval   re-execute every notebook and compare every cell (make unit: d2lmini unit tests)"
 	@echo "make report  execution seconds per notebook per framework"
 	@echo "make lab     JupyterLab with one kernel per framework (d2lmini-<framework>)"
 	@echo "make lock    re-pin requirements/<env>.txt from requirements/<env>.in"
@@ -66,12 +67,19 @@ check: envs
 test: envs
 	$(BOOK_PY) -m tools.build check
 	rm -rf $(TEST_RESULTS) _build/api
-	$(MAKE) --no-print-directory -j3 --output-sync=target $(addprefix unit-,$(FRAMEWORKS))
-	$(MAKE) --no-print-directory -j3 --output-sync=target $(addprefix nbval-,$(FRAMEWORKS))
+	$(MAKE) --no-print-directory unit
+	$(MAKE) --no-print-directory nbval
 	$(MAKE) --no-print-directory test-runtime
 	$(MAKE) --no-print-directory test-assignments
 	$(MAKE) --no-print-directory test-book
 	$(MAKE) --no-print-directory test-browser
+
+# `make unit` and `make nbval` alone: the three frameworks side by side.
+unit: envs
+	$(MAKE) --no-print-directory -j3 --output-sync=target $(addprefix unit-,$(FRAMEWORKS))
+
+nbval: envs
+	$(MAKE) --no-print-directory -j3 --output-sync=target $(addprefix nbval-,$(FRAMEWORKS))
 
 $(addprefix unit-,$(FRAMEWORKS)): unit-%:
 	$(KERNEL_ENV) && D2LMINI_TEST_FRAMEWORK=$* D2LMINI_API_DUMP_DIR=_build/api \
