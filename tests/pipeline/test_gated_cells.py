@@ -1,0 +1,75 @@
+"""The gated-cells page: its benchmark medians meet the issue's figures, the test run's
+own results file holds every figure, and the hand-written cells match the built-in ones.
+
+The benchmark files are committed (``make benchmark PAGE=gated_cells``, seeds 0, 1, 2;
+the memory sweep runs only there); the results files are those nbval just wrote to
+$D2LMINI_TEST_RESULTS.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from page_figures import benchmark_figures, test_run_rows
+from tools.chapters import FRAMEWORKS
+
+PAGE = "gated_cells"
+RIDERSHIP_MODELS = ("layernorm_rnn", "lstm", "gru")
+RIDERSHIP_METRICS = ("valid_mae_t1", "valid_mae_t14", "valid_mae")
+MEMORY_MODELS = ("recall_rnn", "recall_gru", "recall_lstm_b1", "recall_lstm_b3")
+GATED = ("recall_gru", "recall_lstm_b1", "recall_lstm_b3")
+MAX_T1 = 25_000  # riders, median of three seeds, each gated model
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.parametrize("model", RIDERSHIP_MODELS)
+def test_benchmark_t1_median_at_most_25000(framework: str, model: str) -> None:
+    figure = benchmark_figures(PAGE, framework)[model, "valid_mae_t1"]
+    assert figure["median"] <= MAX_T1, (framework, model, figure["values"])
+
+
+# Issue 7 asks the best gated model to beat the chapter-2 seq2seq RNN at t+1 and t+14 in
+# every framework. With input dropout 0.1 it does in PyTorch, and in MXNet at t+14; these
+# medians still miss (by 172, 353 and 333 riders), so the issue stays open. strict=True:
+# the test fails the day one of them passes, so that this list cannot go stale.
+NOT_YET_MET = {("mxnet", "valid_mae_t1"), ("tensorflow", "valid_mae_t1"),
+               ("tensorflow", "valid_mae_t14")}
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.parametrize("metric", ("valid_mae_t1", "valid_mae_t14"))
+def test_best_gated_model_beats_chapter2_seq2seq(framework: str, metric: str,
+                                                 request: pytest.FixtureRequest) -> None:
+    if (framework, metric) in NOT_YET_MET:
+        request.applymarker(pytest.mark.xfail(strict=True, reason="issue 7: not yet met"))
+    """The best of the three medians beats the chapter-2 seq2seq RNN's median."""
+    ours = benchmark_figures(PAGE, framework)
+    chapter2 = benchmark_figures("ridership_multistep", framework)["seq2seq", metric]["median"]
+    best = min(ours[model, metric]["median"] for model in RIDERSHIP_MODELS)
+    assert best < chapter2, f"{framework} {metric}: best {best:,.0f} vs chapter 2 {chapter2:,.0f}"
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_best_gated_cell_recalls_half_again_as_far(framework: str) -> None:
+    figures = benchmark_figures(PAGE, framework)
+    simple = figures["recall_rnn", "recall_max_k"]["median"]
+    best = max(figures[model, "recall_max_k"]["median"] for model in GATED)
+    assert best > 0 and best >= 1.5 * simple, f"{framework}: gated {best} vs simple RNN {simple}"
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_test_run_recorded_every_figure(framework: str) -> None:
+    rows = test_run_rows(PAGE, framework)
+    expected = {(m, k) for m in RIDERSHIP_MODELS for k in RIDERSHIP_METRICS}
+    expected |= {(m, "recall_acc_k20") for m in MEMORY_MODELS}
+    expected |= {("lstm_cell", "max_abs_diff"), ("gru_cell", "max_abs_diff")}
+    assert expected <= rows.keys(), f"{framework}: missing {sorted(expected - rows.keys())}"
+    for model, metric in expected:
+        if metric.startswith("valid_mae"):
+            assert rows[model, metric]["value"] > 0
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.parametrize("cell", ("lstm_cell", "gru_cell"))
+def test_hand_written_cell_matches_built_in(framework: str, cell: str) -> None:
+    assert test_run_rows(PAGE, framework)[cell, "max_abs_diff"]["value"] <= 1e-5

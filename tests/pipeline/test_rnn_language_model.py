@@ -1,0 +1,61 @@
+"""The recurrent language-model page: its benchmark medians reach the perplexities the
+issue asks for, the test run's own results files hold every headline figure, and the
+derived BPTT gradients agree with automatic differentiation in every framework.
+
+The benchmark files are committed (``make benchmark PAGE=rnn_language_model``, seeds 0,
+1, 2); the results files are those nbval just wrote to $D2LMINI_TEST_RESULTS. Both must
+exist: a missing file fails the test, it never skips it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from page_figures import benchmark_figures, test_run_rows
+from tools.chapters import FRAMEWORKS
+
+PAGE = "rnn_language_model"
+
+# The highest median validation perplexity over the benchmark's three seeds.
+PERPLEXITY_AT_MOST = {"rnn_scratch": 5.0, "lstm": 4.4, "gru": 4.4}
+# The derived gradients must match automatic differentiation in float64 to this.
+BPTT_TOLERANCE = 1e-8
+VOCABULARY_SIZE = 28  # <unk>, the space and a-z: no model may do worse than uniform
+
+# Every figure the page must record.
+EXPECTED = {(model, "valid_perplexity") for model in PERPLEXITY_AT_MOST} | {("bptt", "max_abs_diff")}
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.parametrize("model", sorted(PERPLEXITY_AT_MOST))
+def test_benchmark_median_perplexity(framework: str, model: str) -> None:
+    figures = benchmark_figures(PAGE, framework)
+    key = (model, "valid_perplexity")
+    assert key in figures, f"{framework}: the benchmark recorded no {key}"
+    figure = figures[key]
+    assert len(figure["values"]) == 3
+    assert figure["median"] <= PERPLEXITY_AT_MOST[model], (
+        f"{framework} {model}: median validation perplexity {figure['median']:.3f} over "
+        f"seeds {figure['values']} is above {PERPLEXITY_AT_MOST[model]}")
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_benchmark_bptt_check(framework: str) -> None:
+    figure = benchmark_figures(PAGE, framework)["bptt", "max_abs_diff"]
+    assert max(figure["values"]) <= BPTT_TOLERANCE, figure
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_test_run_recorded_every_figure(framework: str) -> None:
+    rows = test_run_rows(PAGE, framework)
+    assert EXPECTED <= rows.keys(), f"{framework}: missing {sorted(EXPECTED - rows.keys())}"
+    for model in PERPLEXITY_AT_MOST:
+        value = rows[model, "valid_perplexity"]["value"]
+        assert 1 < value < VOCABULARY_SIZE, f"{framework} {model}: perplexity {value}"
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_bptt_matches_autodiff(framework: str) -> None:
+    diff = test_run_rows(PAGE, framework)["bptt", "max_abs_diff"]["value"]
+    assert 0 <= diff <= BPTT_TOLERANCE, (
+        f"{framework}: derived BPTT gradients differ from autodiff by {diff:.2e} in float64")
