@@ -336,12 +336,8 @@ def _results_dir(framework: str) -> Path:
     """$D2LMINI_RESULTS_DIR/<fw>, else <repo root>/results/<fw>, else ./results/<fw>."""
     if os.environ.get("D2LMINI_RESULTS_DIR"):
         return Path(os.environ["D2LMINI_RESULTS_DIR"]) / framework
-    cwd = Path.cwd()
-    for folder in (cwd, *cwd.parents):
-        # notebooks run from their own folder; the repo root is recognised by its markers
-        if (folder / "_config.yml").is_file() and (folder / "d2lmini").is_dir():
-            return folder / "results" / framework
-    return cwd / "results" / framework
+    # notebooks run from their own folder; the repo root is recognised by its markers
+    return (_repository_root() or Path.cwd()) / "results" / framework
 
 
 def _check_name(value: Any, name: str) -> str:
@@ -373,30 +369,87 @@ def _record_result(framework: str, page: str, model: str, metric: str, value: fl
     rows = [r for r in rows if (r["model"], r["metric"]) != (model, metric)]
     rows.append(dict(page=page, model=model, metric=metric, value=float(value), seed=seed))
     rows.sort(key=lambda r: (r["model"], r["metric"]))
+    _write_json_atomically(path, rows)
+    return path
 
-    # write a temp file and rename it, so a crash never leaves half a JSON file behind
+
+def _write_json_atomically(path: Path, data: Any) -> None:
+    """Write a temp file and rename it, so a crash never leaves half a JSON file behind."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{page}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w") as f:
-            f.write(json.dumps(rows, indent=1) + "\n")
+            f.write(json.dumps(data, indent=1) + "\n")
         os.chmod(tmp, 0o644)  # mkstemp makes files private; results are meant to be shared
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return path
 
 
-def _load_results(framework: str, page: str) -> list[dict]:
-    """The rows of results/<framework>/<page>.json (see `_record_result`), or [] if none."""
+def _check_framework_page(framework: str, page: Any) -> str:
     if framework not in FRAMEWORKS:
         raise ValueError(f"framework must be one of {FRAMEWORKS}, got {framework!r}")
     page = _check_name(page, "page")
     if any(sep in page for sep in ("/", "\\", os.sep)) or page in (".", ".."):
         raise ValueError(f"page must be a plain file stem such as 'rnn-scratch', got {page!r}")
+    return page
+
+
+def _load_results(framework: str, page: str) -> list[dict]:
+    """The rows of results/<framework>/<page>.json (see `_record_result`), or [] if none."""
+    page = _check_framework_page(framework, page)
     path = _results_dir(framework) / f"{page}.json"
     return json.loads(path.read_text()) if path.exists() else []
+
+
+# What training a model cost: its number of parameters and its training time. The time
+# depends on the machine, so it stays out of the results files (which re-executions must
+# reproduce exactly) and goes to results/training/<framework>/<page>.json instead;
+# `make benchmark` collects both into its figures `params` and `train_seconds`.
+def _training_path(framework: str, page: str) -> Path:
+    return _results_dir(framework).parent / "training" / framework / f"{page}.json"
+
+
+def _record_training(framework: str, page: str, model: str, params: int, seconds: float) -> Path:
+    """Insert or update `model` in results/training/<framework>/<page>.json."""
+    page = _check_framework_page(framework, page)
+    model = _check_name(model, "model")
+    if isinstance(seconds, bool) or not isinstance(seconds, numbers.Real):
+        raise TypeError(f"seconds must be a real number, got {type(seconds).__name__} {seconds!r}")
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError(f"seconds must be finite and >= 0, got {seconds!r}")
+    path = _training_path(framework, page)
+    models = json.loads(path.read_text()) if path.exists() else {}
+    models[model] = {"params": int(params), "seconds": round(float(seconds), 3)}
+    _write_json_atomically(path, dict(sorted(models.items())))
+    return path
+
+
+def _load_training(framework: str, page: str) -> dict[str, dict[str, float]]:
+    """model -> {"params", "seconds"} recorded by `_record_training` for `page`; {} if none."""
+    path = _training_path(framework, _check_framework_page(framework, page))
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _repository_root() -> Path | None:
+    """The book's repository (the first folder upwards holding _config.yml and d2lmini/)."""
+    cwd = Path.cwd()
+    for folder in (cwd, *cwd.parents):
+        if (folder / "_config.yml").is_file() and (folder / "d2lmini").is_dir():
+            return folder
+    return None
+
+
+def _load_benchmark(framework: str, page: str) -> dict[tuple[str, str], float]:
+    """(model, metric) -> median over the seeds, from the repository's committed
+    results/benchmark/<framework>/<page>.json; {} outside a clone or without the file."""
+    page = _check_framework_page(framework, page)
+    root = _repository_root()
+    path = None if root is None else root / "results" / "benchmark" / framework / f"{page}.json"
+    if path is None or not path.is_file():
+        return {}
+    return {(f["model"], f["metric"]): f["median"] for f in json.loads(path.read_text())["figures"]}
 
 
 # ----------------------------------------------------------------------------

@@ -22,7 +22,8 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from .core import (Timer, TrainingPlot, _batch_loss_sum, _check_arrays,  # noqa: E402
-                   _check_device_index, _FitMonitor, _load_results, _mean_loss,
+                   _check_device_index, _FitMonitor, _load_benchmark, _load_results,
+                   _load_training, _mean_loss, _record_training,
                    _record_result, _seed_python_numpy, _seq2seq_arrays, _to_numpy,
                    _window_arrays, plot, set_figsize)
 from .data import (DATA_HUB, DownloadError, download, extract, load_names,  # noqa: E402
@@ -31,10 +32,11 @@ from .text import Vocab  # noqa: E402
 
 __all__ = [
     "DATA_HUB", "DownloadError", "Timer", "TrainingPlot", "Vocab", "download", "evaluate_loss",
-    "extract", "fit_forecaster", "load_array", "load_names", "load_results",
+    "extract", "fit_forecaster", "load_array", "load_benchmark", "load_names",
+    "load_results", "load_training",
     "load_ridership", "load_time_machine",
     "make_seq2seq_windows", "make_windows", "num_gpus", "plot", "predict", "predict_windows",
-    "record_result",
+    "record_result", "record_training",
     "seed_everything", "set_figsize", "try_gpu",
 ]
 
@@ -112,6 +114,38 @@ def load_results(page: str) -> list[dict]:
     """The rows recorded by `record_result` for `page` (dicts with page, model, metric,
     value, seed), read from the folder that `record_result` writes to; [] if none."""
     return _load_results(FRAMEWORK, page)
+
+
+def record_training(page: str, model: str, net: Any, seconds: float) -> Path:
+    """Record what training `net` cost: its trainable parameters and `seconds`, under
+    `model` in results/training/tensorflow/<page>.json; return the file's path.
+
+    Times depend on the machine, so they are kept apart from the results files, which
+    re-executions must reproduce exactly; the folder follows $D2LMINI_RESULTS_DIR like
+    `record_result`'s (its parent's training/tensorflow/). `make benchmark` collects both
+    figures as `params` and `train_seconds`.
+    """
+    return _record_training(FRAMEWORK, page, model, _count_params(net), seconds)
+
+
+def load_training(page: str) -> dict[str, dict[str, float]]:
+    """model -> {"params": ..., "seconds": ...} recorded by `record_training` for `page`,
+    from the folder that `record_training` writes to; {} if none."""
+    return _load_training(FRAMEWORK, page)
+
+
+def _count_params(net: Any) -> int:
+    """Trainable parameters of a built Keras layer or model."""
+    if not isinstance(net, tf.keras.layers.Layer):
+        raise TypeError(f"net must be a Keras layer or model, got {type(net).__name__}")
+    return int(sum(np.prod(w.shape) for w in net.trainable_weights))
+
+
+def load_benchmark(page: str) -> dict[tuple[str, str], float]:
+    """(model, metric) -> the median over the seeds of `make benchmark`, read from the
+    book's committed results/benchmark/tensorflow/<page>.json; {} outside a clone of the book
+    (Colab, an assignment) or when the page has no benchmark."""
+    return _load_benchmark(FRAMEWORK, page)
 
 
 def make_windows(series: Any, seq_length: int, ahead: int = 1, batch_size: int = 32,

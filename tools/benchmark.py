@@ -10,6 +10,8 @@ writes ``results/benchmark/<framework>/<page>.json``:
      "figures": [{"model": ..., "metric": ..., "values": [v0, v1, v2], "median": m}, ...]}
 
 Claims that a model matches or beats a published figure are made on the median.
+What a page records with ``d2l.record_training`` (a model's parameters and training
+time) is collected the same way, as the figures ``params`` and ``train_seconds``.
 
     python -m tools.benchmark [--framework pytorch] [--page ridership_rnns] [--seeds 0 1 2]
 """
@@ -31,6 +33,9 @@ from tools.chapters import FRAMEWORKS, ROOT, chapters
 SEEDS = (0, 1, 2)
 SEED_VARIABLE = "D2LMINI_SEED"
 OUT = ROOT / "results" / "benchmark"
+# d2l.record_training's fields -> the figures they become; the median training time is
+# what the chapters' comparisons print (machine-dependent, so never tested).
+TRAINING_FIGURES = {"params": "params", "seconds": "train_seconds"}
 
 
 def benchmarked_pages() -> list[str]:
@@ -61,10 +66,15 @@ def benchmark(framework: str, page: str, seeds: tuple[int, ...]) -> Path:
         with tempfile.TemporaryDirectory() as tmp:
             run_seed(framework, page, seed, Path(tmp))
             recorded = json.loads((Path(tmp) / framework / f"{page}.json").read_text())
+            training = Path(tmp) / "training" / framework / f"{page}.json"  # d2l.record_training
+            trained = json.loads(training.read_text()) if training.exists() else {}
         for row in recorded:
             if row["seed"] != seed:
                 raise RuntimeError(f"{page} recorded seed {row['seed']} while {SEED_VARIABLE}={seed}")
             rows.setdefault((row["model"], row["metric"]), []).append(row["value"])
+        for model, cost in trained.items():
+            for field, metric in TRAINING_FIGURES.items():
+                rows.setdefault((model, metric), []).append(cost[field])
         print(f"{framework} {page} seed {seed}: {len(recorded)} figures", flush=True)
     figures = [{"model": m, "metric": k, "values": v, "median": statistics.median(v)}
                for (m, k), v in sorted(rows.items()) if len(v) == len(seeds)]

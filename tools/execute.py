@@ -8,9 +8,12 @@ nbclient, so it runs in every framework's environment.
 
 The split step leaves the notebook's content hash as ``pending_hash``; only a run
 that finishes without error stores it as ``source_hash``, which marks the notebook
-up to date. The page's results file is removed first, so the run writes it afresh. The
+up to date. The page's results file (and its training file) is removed first, so the
+run writes it afresh. The
 seconds the run took are stored in the notebook's metadata (``d2lmini.seconds``),
-where the build's timing report reads them; nbval does not compare metadata.
+where the build's timing report reads them, and the CPU it ran on (``d2lmini.cpu``),
+which decides how `make test` compares the outputs (tools/nbval_run.py); nbval does not
+compare metadata.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from host import cpu_model  # tools/ is this script's folder, first on sys.path
+
 CELL_TIMEOUT_S = 600
 
 
@@ -31,6 +36,8 @@ def execute(path: Path, results_dir: Path) -> float:
     nb = nbformat.read(path, as_version=4)
     framework = nb.metadata["d2lmini"]["framework"]
     (results_dir / framework / f"{path.stem}.json").unlink(missing_ok=True)
+    # d2l.record_training's file, likewise (models a page no longer trains must not linger)
+    (results_dir / "training" / framework / f"{path.stem}.json").unlink(missing_ok=True)
     client = NotebookClient(
         nb,
         kernel_name="python3",
@@ -43,6 +50,7 @@ def execute(path: Path, results_dir: Path) -> float:
     seconds = time.perf_counter() - start
     meta = nb.metadata["d2lmini"]
     meta["seconds"] = round(seconds, 1)
+    meta["cpu"] = cpu_model()  # outputs repeat bit for bit on this CPU model (tools/host.py)
     meta["source_hash"] = meta.pop("pending_hash")
     nbformat.write(nb, path)
     return seconds

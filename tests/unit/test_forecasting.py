@@ -122,6 +122,47 @@ def test_fit_forecaster_learns_and_restores_the_best_weights(d2l, helpers):
     assert best < 50  # from 1,000 (w = 0) to a few units
 
 
+def _conv_net(fw):
+    """A convolution over time (kernel 3, 16 channels), then one output per window."""
+    if fw == "mxnet":
+        from mxnet.gluon import nn
+
+        class Net(nn.HybridBlock):
+            def __init__(self):
+                super().__init__()
+                self.conv, self.out = nn.Conv1D(16, 3, in_channels=1), nn.Dense(1)
+
+            def hybrid_forward(self, F, X):  # X: (batch, time) -> (batch, 1, time)
+                return self.out(F.relu(self.conv(F.expand_dims(X, axis=1))))
+
+        net = Net()
+        net.initialize()
+        net.hybridize()
+        return net
+    if fw == "pytorch":
+        import torch
+        return torch.nn.Sequential(torch.nn.Unflatten(1, (1, 8)), torch.nn.Conv1d(1, 16, 3),
+                                   torch.nn.ReLU(), torch.nn.Flatten(), torch.nn.Linear(96, 1))
+    import tensorflow as tf
+    return tf.keras.Sequential([tf.keras.Input((8,)), tf.keras.layers.Reshape((8, 1)),
+                                tf.keras.layers.Conv1D(16, 3, activation="relu"),
+                                tf.keras.layers.Flatten(), tf.keras.layers.Dense(1)])
+
+
+def test_fit_forecaster_restores_the_best_weights_of_a_convolution(d2l, fw):
+    """MXNet keeps a convolution's weights in oneDNN's layout after a prediction pass;
+    restoring the best epoch must still work, and give the returned MAE."""
+    d2l.seed_everything(0)
+    series = np.sin(np.arange(80, dtype=np.float32) / 3)
+    train_iter = d2l.make_windows(series[:60], 8, shuffle=True)
+    valid_iter = d2l.make_windows(series[50:], 8)
+    net = _conv_net(fw)
+    best = d2l.fit_forecaster(net, train_iter, valid_iter, num_epochs=8, lr=0.01,
+                              scale=1000, plot_every=0)
+    preds, ys = d2l.predict_windows(net, valid_iter)
+    assert np.abs(preds - ys).mean() * 1000 == pytest.approx(best, rel=1e-4)
+
+
 def test_fit_forecaster_stops_early(d2l, helpers):
     d2l.seed_everything(0)
     x = np.linspace(-1, 1, 16, dtype=np.float32)[:, None]

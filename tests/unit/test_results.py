@@ -64,3 +64,71 @@ def test_record_result_rejects_bad_args(d2l, tmp_path, monkeypatch, args, error,
     with pytest.raises(error, match=message):
         d2l.record_result(*args)
     assert not any(tmp_path.rglob("*"))
+
+
+def _dense_net(fw):
+    """A dense layer with 3 inputs and 2 outputs, built: 8 trainable parameters."""
+    if fw == "mxnet":
+        from mxnet.gluon import nn
+        net = nn.Dense(2, in_units=3)
+        net.initialize()
+    elif fw == "pytorch":
+        import torch
+        net = torch.nn.Linear(3, 2)
+    else:
+        import tensorflow as tf
+        net = tf.keras.layers.Dense(2)
+        net.build((None, 3))
+    return net
+
+
+def test_record_training_keeps_times_apart_from_results(d2l, fw, tmp_path, monkeypatch):
+    monkeypatch.setenv("D2LMINI_RESULTS_DIR", str(tmp_path))
+    net = _dense_net(fw)
+    path = d2l.record_training("page", "lstm", net, 12.34567)
+    assert path == tmp_path / "training" / fw / "page.json"
+    d2l.record_training("page", "gru", net, 3)
+    d2l.record_training("page", "lstm", net, 10.0)  # replaces the first record
+    expected = {"gru": {"params": 8, "seconds": 3.0}, "lstm": {"params": 8, "seconds": 10.0}}
+    assert json.loads(path.read_text()) == expected
+    assert d2l.load_training("page") == expected
+    assert d2l.load_training("other") == {}
+    assert not (tmp_path / fw).exists()  # the results folder holds no times
+    assert [p.name for p in path.parent.iterdir()] == ["page.json"]  # no temp files
+
+
+@pytest.mark.parametrize("args, error, message", [
+    (("p", "m", -1.0), ValueError, ">= 0"),
+    (("p", "m", float("nan")), ValueError, "finite"),
+    (("p", "m", "1.0"), TypeError, "seconds must be a real number"),
+    (("p/q", "m", 1.0), ValueError, "plain file stem"),
+    (("p", "", 1.0), ValueError, "model must be a non-empty"),
+])
+def test_record_training_rejects_bad_args(d2l, fw, tmp_path, monkeypatch, args, error, message):
+    monkeypatch.setenv("D2LMINI_RESULTS_DIR", str(tmp_path))
+    page, model, seconds = args
+    with pytest.raises(error, match=message):
+        d2l.record_training(page, model, _dense_net(fw), seconds)
+    with pytest.raises(TypeError, match="net must be"):
+        d2l.record_training("p", "m", "not a net", 1.0)
+    assert not any(tmp_path.rglob("*"))
+
+
+def test_load_benchmark_reads_committed_medians(d2l, fw, tmp_path, monkeypatch):
+    (tmp_path / "_config.yml").write_text("title: test\n")
+    (tmp_path / "d2lmini").mkdir()
+    bench = tmp_path / "results" / "benchmark" / fw / "page.json"
+    bench.parent.mkdir(parents=True)
+    bench.write_text(json.dumps({"page": "page", "framework": fw, "seeds": [0, 1, 2], "figures": [
+        {"model": "gru", "metric": "valid_mae", "values": [3.0, 1.0, 2.0], "median": 2.0}]}))
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.chdir(tmp_path / "notebooks")
+    # a redirected results folder (a test run) does not move the committed benchmark
+    monkeypatch.setenv("D2LMINI_RESULTS_DIR", str(tmp_path / "elsewhere"))
+    assert d2l.load_benchmark("page") == {("gru", "valid_mae"): 2.0}
+    assert d2l.load_benchmark("missing") == {}
+
+
+def test_load_benchmark_outside_a_clone_is_empty(d2l, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no _config.yml and d2lmini/ above: Colab, an assignment
+    assert d2l.load_benchmark("page") == {}

@@ -1,0 +1,76 @@
+"""The convolutions page (chapter 3, part 2): its benchmark medians meet the issue's
+figure, the test run recorded every figure, and the chapter's comparison has, for every
+model it lists, the benchmark's medians of its errors, parameters and training time.
+
+The benchmark files are committed (``make benchmark PAGE=conv_wavenet``, seeds 0, 1, 2);
+the results and training files are those nbval just wrote to $D2LMINI_TEST_RESULTS.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from page_figures import benchmark_figures, test_run_rows
+from tools.chapters import FRAMEWORKS, ROOT
+
+PAGE = "conv_wavenet"
+MODELS = ("conv_gru", "wavenet", "gated_wavenet")
+METRICS = ("valid_mae_t1", "valid_mae_t14", "valid_mae")
+MAX_T1 = 25_000  # riders, median of three seeds, each model of this page
+
+# The models of chapters 2 and 3 that the page's comparison lists, by page, with the
+# figure that holds their error at t+1 (one-step models have no t+14).
+COMPARED = {
+    "ridership_rnns": {"simple_rnn": "valid_mae", "deep_rnn": "valid_mae",
+                       "multivariate": "valid_mae", "multitask": "valid_mae_rail"},
+    "ridership_multistep": {m: "valid_mae_t1" for m in ("iterative", "vector", "seq2seq")},
+    "gated_cells": {m: "valid_mae_t1" for m in ("layernorm_rnn", "lstm", "gru")},
+    PAGE: {m: "valid_mae_t1" for m in MODELS},
+}
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.parametrize("model", MODELS)
+def test_benchmark_t1_median_at_most_25000(framework: str, model: str) -> None:
+    figure = benchmark_figures(PAGE, framework)[model, "valid_mae_t1"]
+    assert figure["median"] <= MAX_T1, (framework, model, figure["values"])
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_test_run_recorded_every_figure(framework: str) -> None:
+    rows = test_run_rows(PAGE, framework)
+    expected = {(m, k) for m in MODELS for k in METRICS}
+    assert expected <= rows.keys(), f"{framework}: missing {sorted(expected - rows.keys())}"
+    for key in expected:
+        assert rows[key]["value"] > 0, key
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.parametrize("page", list(COMPARED))
+def test_comparison_has_every_figure_in_the_benchmark(framework: str, page: str) -> None:
+    figures = benchmark_figures(page, framework)
+    for model, t1 in COMPARED[page].items():
+        for metric in (t1, "params", "train_seconds"):
+            assert (model, metric) in figures, f"{framework} {page}: no {model}/{metric}"
+        assert figures[model, "params"]["median"] > 0
+        assert figures[model, "train_seconds"]["median"] > 0
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.parametrize("page", list(COMPARED))
+def test_test_run_recorded_training_of_every_compared_model(framework: str, page: str) -> None:
+    """The nbval run recorded each model's cost; its parameters are the benchmark's."""
+    folder = os.environ.get("D2LMINI_TEST_RESULTS")
+    assert folder, "D2LMINI_TEST_RESULTS is not set: run these tests through `make test`"
+    path = ROOT / Path(folder) / "training" / framework / f"{page}.json"
+    assert path.exists(), f"missing {path}: nbval did not execute the {page} notebook"
+    recorded = json.loads(path.read_text())
+    figures = benchmark_figures(page, framework)
+    for model in COMPARED[page]:
+        assert model in recorded, f"{framework} {page}: no training record of {model}"
+        assert recorded[model]["params"] == figures[model, "params"]["median"], model
+        assert recorded[model]["seconds"] > 0
