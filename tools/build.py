@@ -1,7 +1,8 @@
 """The book's build pipeline: split, execute what changed, merge, render.
 
     python -m tools.build check       # fail if notebooks/ does not match book/
-    python -m tools.build notebooks   # split and execute the stale notebooks
+    python -m tools.build refresh     # rewrite notebooks whose code is unchanged (prose edits)
+    python -m tools.build notebooks   # refresh, then split and execute the stale notebooks
     python -m tools.build site        # merge into one page per chapter, run Jupyter Book
     python -m tools.build report      # seconds per notebook per framework
 
@@ -23,18 +24,17 @@ from pathlib import Path
 import nbformat
 
 from tools.chapters import (
+    CURRENT,
+    EXECUTE,
     FRAMEWORKS,
+    REFRESH,
     ROOT,
-    SHARED_OUTPUTS_FROM,
-    SOLUTION_TAG,
-    Chapter,
     chapters,
-    framework_of,
     read_kernel_env,
-    read_source,
-    split,
-    stale_notebooks,
+    refresh,
+    statuses,
 )
+from tools.merge import merge
 
 VENV = ROOT / ".venv"
 SITE_SRC = ROOT / "_build" / "site"
@@ -51,35 +51,49 @@ def kernel_environment(results_dir: Path) -> dict[str, str]:
 
 
 def check() -> int:
-    stale = stale_notebooks()
-    for chapter, framework in stale:
-        print(f"stale: {chapter.notebook(framework).relative_to(ROOT)} does not match {chapter.source.relative_to(ROOT)}")
+    """Fail when notebooks/ does not match book/, saying what each stale notebook needs."""
+    stale = [state for state in statuses() if state.state != CURRENT]
+    for state in stale:
+        need = "refresh (prose, ids or tags changed; no execution)" if state.state == REFRESH else "execution"
+        print(f"stale: {state.path.relative_to(ROOT)} does not match "
+              f"{state.chapter.source.relative_to(ROOT)}: needs {need}")
     if stale:
-        print("Run `make book` (or `make notebooks`) and commit notebooks/ and results/.")
+        print("Run `make notebooks` (it refreshes, then executes only what needs it) and commit "
+              "notebooks/ and results/.")
         return 1
     print(f"notebooks/ matches book/ ({len(chapters())} chapters x {len(FRAMEWORKS)} frameworks)")
     return 0
 
 
+def refresh_notebooks(frameworks: tuple[str, ...] = FRAMEWORKS, names: tuple[str, ...] = ()) -> list:
+    """Refresh every notebook whose code is unchanged; return the states still to execute."""
+    todo = []
+    for state in statuses(frameworks, names):
+        if state.state == REFRESH:
+            refresh(state)
+            print(f"refreshed {state.path.relative_to(ROOT)} (code unchanged, outputs kept)")
+        elif state.state == EXECUTE:
+            todo.append(state)
+    return todo
+
+
 def execute_notebooks(frameworks: tuple[str, ...], names: tuple[str, ...] = ()) -> int:
-    """Write and execute every stale notebook (of the chapters `names`, default all);
-    frameworks run side by side."""
-    todo: dict[str, list[Path]] = {fw: [] for fw in frameworks}
+    """Refresh, then write and execute every stale notebook (of the chapters `names`,
+    default all); frameworks run side by side."""
     known = {c.name for c in chapters()}
     if unknown := sorted(set(names) - known):
         print(f"no chapter named {', '.join(unknown)} in _toc.yml; chapters: {', '.join(sorted(known))}",
               file=sys.stderr)
         return 2
-    for chapter, framework in stale_notebooks():
-        if framework in frameworks and (not names or chapter.name in names):
-            path = chapter.notebook(framework)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            nb = split(chapter, framework)
-            # The hash becomes the notebook's only once it has executed without error,
-            # so an interrupted or failed run leaves the notebook stale, not "up to date".
-            nb.metadata["d2lmini"]["pending_hash"] = nb.metadata["d2lmini"].pop("source_hash")
-            nbformat.write(nb, path)
-            todo[framework].append(path)
+    todo: dict[str, list[Path]] = {fw: [] for fw in frameworks}
+    for state in refresh_notebooks(frameworks, names):
+        state.path.parent.mkdir(parents=True, exist_ok=True)
+        nb = state.fresh
+        # The hash becomes the notebook's only once it has executed without error,
+        # so an interrupted or failed run leaves the notebook stale, not "up to date".
+        nb.metadata["d2lmini"]["pending_hash"] = nb.metadata["d2lmini"].pop("source_hash")
+        nbformat.write(nb, state.path)
+        todo[state.framework].append(state.path)
     env = kernel_environment(ROOT / "results")
     procs = {
         fw: subprocess.Popen(
@@ -90,36 +104,13 @@ def execute_notebooks(frameworks: tuple[str, ...], names: tuple[str, ...] = ()) 
         for fw, paths in todo.items() if paths
     }
     if not procs:
-        print("all notebooks are up to date; nothing executed")
+        print("no notebook needs executing")
     failed = [fw for fw, proc in procs.items() if proc.wait() != 0]
     if failed:
         print(f"execution failed for: {', '.join(failed)}", file=sys.stderr)
         return 1
     report()
     return 0
-
-
-def merge(chapter: Chapter) -> nbformat.NotebookNode:
-    """One page with every framework's cells and outputs (shared cells: PyTorch's)."""
-    executed = {
-        fw: {c["id"]: c for c in nbformat.read(chapter.notebook(fw), as_version=4).cells}
-        for fw in FRAMEWORKS
-    }
-    page = read_source(chapter)
-    page.metadata = {
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-        "language_info": {"name": "python", "pygments_lexer": "ipython3"},
-    }
-    for cell in page.cells:
-        if cell.cell_type == "code":
-            ran = executed[framework_of(cell) or SHARED_OUTPUTS_FROM][cell["id"]]
-            cell.outputs = ran.outputs
-            cell.execution_count = ran.execution_count
-        elif SOLUTION_TAG in cell.metadata.get("tags", []):
-            # MyST-NB ignores markdown cell metadata: wrap the text in a collapsed
-            # dropdown; the framework_tabs extension moves the solution code into it.
-            cell.source = f"`````{{dropdown}} Solution\n:class-container: solution\n\n{cell.source}\n`````"
-    return page
 
 
 def _write_if_changed(path: Path, text: str) -> None:
@@ -144,6 +135,10 @@ def site() -> int:
         merged = SITE_SRC / "book" / f"{chapter.name}.ipynb"
         _write_if_changed(merged, nbformat.writes(merge(chapter)))
         wanted.add(merged)
+    # Diagrams are drawn at build time (tools/diagrams.py); MathJax is served by the site.
+    from tools import diagrams, downloads, offline_math
+    wanted.update(diagrams.write_all(SITE_SRC / "book" / "diagrams"))
+    offline_math.install()
     # Drop what an earlier build staged and the sources no longer have (a page that
     # became a chapter would otherwise exist twice, as .md and as .ipynb).
     for path in (SITE_SRC / "book").rglob("*"):
@@ -160,6 +155,8 @@ def site() -> int:
             target = HTML / "notebooks" / fw / f"{chapter.name}.ipynb"
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(chapter.notebook(fw), target)
+    offline_math.copy_into(HTML)  # _static/mathjax/, which _config.yml's mathjax_path names
+    downloads.write_all(HTML)  # downloads/notebooks-<framework>.zip, linked from the front page
     print(f"site: {HTML.relative_to(ROOT)}/index.html")
     return 0
 
@@ -195,7 +192,7 @@ def report() -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="Build the book: split, execute, merge, render.")
-    parser.add_argument("command", choices=["check", "notebooks", "site", "report"])
+    parser.add_argument("command", choices=["check", "refresh", "notebooks", "site", "report"])
     parser.add_argument("--framework", choices=FRAMEWORKS, action="append",
                         help="only this framework's notebooks (repeatable; default all)")
     parser.add_argument("--chapter", action="append", default=[],
@@ -203,6 +200,11 @@ def main() -> int:
     args = parser.parse_args()
     if args.command == "check":
         return check()
+    if args.command == "refresh":
+        left = refresh_notebooks(tuple(args.framework or FRAMEWORKS), tuple(args.chapter))
+        for state in left:
+            print(f"needs execution: {state.path.relative_to(ROOT)} (make notebooks)")
+        return 0
     if args.command == "notebooks":
         return execute_notebooks(tuple(args.framework or FRAMEWORKS), tuple(args.chapter))
     if args.command == "site":

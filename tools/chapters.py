@@ -5,10 +5,17 @@ tagged ``mxnet``, ``pytorch`` or ``tensorflow`` belongs to that framework; an un
 code cell is shared. Splitting keeps, for one framework, every markdown cell, every
 shared cell and that framework's cells.
 
-Each committed notebook stores a content hash of everything its outputs depend on
-(its cells, the d2lmini modules it imports, the pinned requirements, the kernel
-settings and the executor). A notebook whose stored hash equals the hash of a fresh
-split is up to date and is never re-executed, whatever the file times say.
+Each committed notebook stores a content hash of everything its outputs depend on:
+the sources of its code cells in order, the d2lmini modules it imports, the pinned
+requirements, the kernel settings and the executor. Prose (markdown cells), cell ids
+and tags do not change what the code computes, so they are not in the hash. A
+committed notebook is then in one of three states (:func:`status`):
+
+- current: it equals a fresh split, outputs aside;
+- refresh: its hash and code match, but prose, ids or tags differ; :func:`refresh`
+  rewrites it from the source and carries every code cell's outputs over, without
+  executing anything;
+- execute: its code or a dependency changed (or it was never executed).
 """
 
 from __future__ import annotations
@@ -26,8 +33,6 @@ ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"
 NOTEBOOKS = ROOT / "notebooks"
 FRAMEWORKS = ("mxnet", "pytorch", "tensorflow")
-# Shared cells are executed in every framework; the merged page shows this one's outputs.
-SHARED_OUTPUTS_FROM = "pytorch"
 SOLUTION_TAG = "solution"
 DISPLAY_NAMES = {"mxnet": "MXNet", "pytorch": "PyTorch", "tensorflow": "TensorFlow"}
 # Files whose content decides a notebook's outputs besides its own cells.
@@ -88,13 +93,19 @@ def framework_of(cell: nbformat.NotebookNode) -> str | None:
 
 
 def read_source(chapter: Chapter) -> nbformat.NotebookNode:
-    """Read a chapter source with stable cell ids (jupytext would make random ones)."""
+    """Read a chapter source with stable cell ids (jupytext would make random ones).
+
+    An id is a digest of the cell's kind, framework and source, so editing or adding
+    one cell leaves the other cells' ids alone; a repeated cell gets a counter.
+    """
     nb = jupytext.read(chapter.source, fmt="md:myst")
-    for index, cell in enumerate(nb.cells):
-        digest = hashlib.sha256(cell.source.encode()).hexdigest()[:8]
-        cell["id"] = f"c{index:03d}-{digest}"
-        if cell.cell_type == "code":
-            framework_of(cell)  # fails early on a cell tagged for two frameworks
+    seen: dict[str, int] = {}
+    for cell in nb.cells:
+        framework = framework_of(cell) if cell.cell_type == "code" else None  # fails on two tags
+        key = f"{cell.cell_type}:{framework or ''}:{cell.source}"
+        base = ("c" if cell.cell_type == "code" else "m") + hashlib.sha256(key.encode()).hexdigest()[:10]
+        seen[base] = seen.get(base, 0) + 1
+        cell["id"] = base if seen[base] == 1 else f"{base}-{seen[base]}"
     return nb
 
 
@@ -158,14 +169,23 @@ def _d2lmini_files(framework: str) -> list[Path]:
     return sorted(p for p in (ROOT / "d2lmini").glob("*.py") if p.name not in others)
 
 
-def content_hash(nb: nbformat.NotebookNode, framework: str) -> str:
-    """Hash of the cells plus every file that decides what executing them prints."""
-    h = hashlib.sha256()
-    cells = [
-        {"type": c.cell_type, "id": c["id"], "source": c.source, "tags": c.metadata.get("tags", [])}
-        for c in nb.cells
+# Tags that change how the executor runs a cell (nbclient honours these two).
+EXECUTION_TAGS = ("raises-exception", "skip-execution")
+
+
+def code_cells(nb: nbformat.NotebookNode) -> list[tuple[str, list[str]]]:
+    """What executing a notebook depends on in its cells: each code cell's source and
+    execution tags, in order."""
+    return [
+        (c.source, [t for t in c.metadata.get("tags", []) if t in EXECUTION_TAGS])
+        for c in nb.cells if c.cell_type == "code"
     ]
-    h.update(json.dumps(cells, sort_keys=True).encode())
+
+
+def content_hash(nb: nbformat.NotebookNode, framework: str) -> str:
+    """Hash of the code cells plus every file that decides what executing them prints."""
+    h = hashlib.sha256()
+    h.update(json.dumps(code_cells(nb)).encode())
     deps = _d2lmini_files(framework) + [ROOT / "requirements" / f"{framework}.txt", KERNEL_ENV, EXECUTOR]
     for path in deps:
         h.update(path.relative_to(ROOT).as_posix().encode())
@@ -181,23 +201,77 @@ def stored_hash(path: Path) -> str | None:
     return nb.metadata.get("d2lmini", {}).get("source_hash")
 
 
+CURRENT, REFRESH, EXECUTE = "current", "refresh", "execute"
+
+
+@dataclass
+class NotebookState:
+    """A committed notebook compared with a fresh split of its chapter."""
+
+    chapter: Chapter
+    framework: str
+    fresh: nbformat.NotebookNode  # the split, unexecuted
+    committed: nbformat.NotebookNode | None  # notebooks/<fw>/<chapter>.ipynb, if any
+    state: str  # CURRENT, REFRESH or EXECUTE
+
+    @property
+    def path(self) -> Path:
+        return self.chapter.notebook(self.framework)
+
+
+def status(chapter: Chapter, framework: str) -> NotebookState:
+    """Whether a committed notebook is current, needs a refresh, or needs executing."""
+    fresh = split(chapter, framework)
+    path = chapter.notebook(framework)
+    committed = nbformat.read(path, as_version=4) if path.exists() else None
+    if committed is None or not executed_for(committed, fresh):
+        state = EXECUTE
+    elif _cells(committed) == _cells(fresh):
+        state = CURRENT
+    else:
+        state = REFRESH
+    return NotebookState(chapter, framework, fresh, committed, state)
+
+
+def executed_for(committed: nbformat.NotebookNode, fresh: nbformat.NotebookNode) -> bool:
+    """Whether the committed outputs were computed by the fresh split's code: the stored
+    hash matches and so does every code cell (a hand edit to a committed notebook's code
+    would otherwise pass for the source's)."""
+    stored = committed.metadata.get("d2lmini", {}).get("source_hash")
+    return stored == fresh.metadata["d2lmini"]["source_hash"] and code_cells(committed) == code_cells(fresh)
+
+
+def statuses(frameworks: tuple[str, ...] = FRAMEWORKS, names: tuple[str, ...] = ()) -> list[NotebookState]:
+    """The state of every notebook of the given frameworks (and chapters; default all)."""
+    return [status(c, fw) for c in chapters() if not names or c.name in names for fw in frameworks]
+
+
+def refresh(state: NotebookState) -> None:
+    """Rewrite a notebook from its source, keeping its outputs and execution record.
+
+    Only for a notebook whose code the source has not changed: the n-th code cell of
+    the fresh split takes the outputs of the n-th code cell of the committed notebook.
+    """
+    if state.state != REFRESH or state.committed is None:
+        raise ValueError(f"{state.path} is {state.state}, not {REFRESH}: it cannot be refreshed")
+    nb = state.fresh
+    ran = [c for c in state.committed.cells if c.cell_type == "code"]
+    todo = [c for c in nb.cells if c.cell_type == "code"]
+    for cell, old in zip(todo, ran, strict=True):
+        cell.outputs = old.outputs
+        cell.execution_count = old.execution_count
+    nb.metadata["d2lmini"] = dict(state.committed.metadata["d2lmini"])  # seconds, cpu, hash
+    nbformat.write(nb, state.path)
+
+
 def stale_notebooks() -> list[tuple[Chapter, str]]:
     """(chapter, framework) pairs whose committed notebook does not match the sources."""
-    stale = []
-    for chapter in chapters():
-        for framework in FRAMEWORKS:
-            fresh = split(chapter, framework)
-            path = chapter.notebook(framework)
-            if stored_hash(path) != fresh.metadata["d2lmini"]["source_hash"] or _cells(
-                nbformat.read(path, as_version=4)
-            ) != _cells(fresh):
-                stale.append((chapter, framework))
-    return stale
+    return [(s.chapter, s.framework) for s in statuses() if s.state != CURRENT]
 
 
-def _cells(nb: nbformat.NotebookNode) -> list[tuple[str, str, str]]:
-    """What a notebook's cells say, outputs aside (catches hand edits to a committed notebook)."""
-    return [(c["id"], c.cell_type, c.source) for c in nb.cells]
+def _cells(nb: nbformat.NotebookNode) -> list[tuple[str, str, str, list[str]]]:
+    """What a notebook's cells say, outputs aside (ids, kinds, sources, tags)."""
+    return [(c["id"], c.cell_type, c.source, list(c.metadata.get("tags", []))) for c in nb.cells]
 
 
 def read_kernel_env() -> dict[str, str]:

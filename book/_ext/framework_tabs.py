@@ -6,7 +6,10 @@ After MyST-NB has parsed a notebook, :class:`FrameworkTabsTransform`
 
 1. turns each run of adjacent framework-tagged code cells into one
    sphinx-design tab set (tabs MXNet, PyTorch, TensorFlow, synchronised across
-   the site through the sync group ``framework``, PyTorch selected), and
+   the site through the sync group ``framework``, PyTorch selected); the
+   per-framework output cells that the merge step writes after a shared cell whose
+   outputs differ between frameworks (cell metadata ``framework_outputs``) form a
+   tab set of their own, with the class ``framework-outputs``, and
 2. collapses worked solutions: code cells (or tab sets of code cells) tagged
    ``solution`` are moved into the ``solution`` dropdown right before them, or
    wrapped in a new collapsed "Solution" dropdown when there is none.
@@ -41,6 +44,9 @@ SELECTED_FRAMEWORK = "pytorch"
 SYNC_GROUP = "framework"
 #: Cell tag marking a worked solution; also the class of solution dropdowns.
 SOLUTION = "solution"
+#: Cell metadata key of an output-only cell (one framework's outputs of a shared cell);
+#: also the class, with dashes, of the tab sets they form.
+OUTPUTS_KEY = "framework_outputs"
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +93,11 @@ def cell_tags(node: nodes.Element) -> list[str]:
     """The ``tags`` of a MyST-NB code-cell container (empty if it has none)."""
     metadata: dict[str, Any] = node.get("cell_metadata") or {}
     return list(metadata.get("tags") or [])
+
+
+def is_outputs_cell(node: nodes.Node) -> bool:
+    """An output-only cell: one framework's outputs of a shared cell (tools/merge.py)."""
+    return is_code_cell(node) and bool((node.get("cell_metadata") or {}).get(OUTPUTS_KEY))
 
 
 def cell_framework(node: nodes.Node) -> str | None:
@@ -136,9 +147,10 @@ def make_tab_set(
                 selected=framework == SELECTED_FRAMEWORK,
             )
         )
-    tab_set = create_component(
-        "tab-set", ["sd-tab-set", "framework-tabs"], children=tab_items
-    )
+    classes = ["sd-tab-set", "framework-tabs"]
+    if all(is_outputs_cell(cell) for cell in cells):
+        classes.append(OUTPUTS_KEY.replace("_", "-"))
+    tab_set = create_component("tab-set", classes, children=tab_items)
     tab_set["framework_tabs"] = True
     tab_set.source, tab_set.line = cells[0].source, cells[0].line
     return tab_set
@@ -214,8 +226,9 @@ class FrameworkTabsTransform(SphinxTransform):
         """Replace each group of framework cells among ``parent``'s children."""
         children = list(parent.children)
         frameworks = [cell_framework(child) for child in children]
-        solution = [is_solution_item(child) for child in children]
-        groups = group_runs(frameworks, solution)
+        # Solution and non-solution cells, and output-only and code cells, never share a tab set.
+        keys = [(is_solution_item(child), is_outputs_cell(child)) for child in children]
+        groups = group_runs(frameworks, keys)
         if not groups:
             return
         starts = {group[0]: group for group in groups}

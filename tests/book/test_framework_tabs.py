@@ -79,6 +79,16 @@ def _code(source: str, *tags: str) -> NotebookNode:
     return cell
 
 
+def _outputs(source: str, framework: str, printed: str, *tags: str) -> NotebookNode:
+    """One framework's outputs of a shared cell, as tools/merge.py writes them."""
+    cell = nbformat.v4.new_code_cell(
+        source,
+        metadata={"tags": [framework, "remove-input", *tags], "framework_outputs": "c1"},
+    )
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=printed)]
+    return cell
+
+
 def _markdown(source: str, *tags: str) -> NotebookNode:
     return nbformat.v4.new_markdown_cell(
         source, metadata={"tags": list(tags)} if tags else {}
@@ -135,6 +145,12 @@ CHAPTER = [
     _code("mx_2 = 2", MX),
     _code("pt_2 = 2", PT),
     _code("tf_2 = 2", TF),
+    _markdown("Shared code whose outputs differ."),
+    _code("print(framework_name)"),
+    _outputs("print(framework_name)", MX, "printed by mx\n"),
+    _outputs("print(framework_name)", PT, "printed by pt\n"),
+    _outputs("print(framework_name)", TF, "printed by tf\n"),
+    _code("tf_after_outputs = 1", TF),
     _markdown("## Exercises\n\n1. Find the answer."),
     _markdown(SOLUTION_MD, "solution"),
     _code("mx_solution = 42", MX, "solution"),
@@ -164,7 +180,7 @@ def _text(tag: Tag | None) -> str:
 
 
 def test_reusable_checks_pass(chapter_html: str) -> None:
-    check_tab_sets(chapter_html, expected_groups=5)
+    check_tab_sets(chapter_html, expected_groups=7)
     check_solutions(chapter_html, expected=2)
 
 
@@ -178,15 +194,16 @@ def test_tab_sets(chapter_html: str) -> None:
         for tab_set in tab_sets
     ]
     full = ["MXNet", "PyTorch", "TensorFlow"]
-    assert labels == [full, ["PyTorch", "TensorFlow"], full, full, full]
+    assert labels == [full, ["PyTorch", "TensorFlow"], full, full, full, ["TensorFlow"], full]
     for tab_set in tab_sets:
         for label in tab_set.find_all("label", recursive=False):
             assert label["data-sync-group"] == "framework"
             assert label["data-sync-id"] == label.get_text(strip=True).lower()
         checked = tab_set.find_all("input", checked=True, recursive=False)
         assert len(checked) == 1
-        assert (
-            _text(tab_set.find("label", attrs={"for": checked[0]["id"]})) == "PyTorch"
+        names = [label.get_text(strip=True) for label in tab_set.find_all("label", recursive=False)]
+        assert _text(tab_set.find("label", attrs={"for": checked[0]["id"]})) == (
+            "PyTorch" if "PyTorch" in names else names[0]
         )
     # two consecutive PyTorch cells share one tab
     pytorch_tab = tab_sets[1].find_all("div", class_="sd-tab-content", recursive=False)[
@@ -207,6 +224,21 @@ def test_shared_cell_untouched(chapter_html: str) -> None:
     assert len(shared) == 1
     assert shared[0].find_parent("div", class_="sd-tab-set") is None
     assert shared[0].find_parent("details") is None
+
+
+def test_differing_outputs_of_a_shared_cell_become_output_tabs(chapter_html: str) -> None:
+    soup = _soup(chapter_html)
+    output_sets = soup.select("div.sd-tab-set.framework-outputs")
+    assert len(output_sets) == 1
+    (outputs,) = output_sets
+    contents = outputs.find_all("div", class_="sd-tab-content", recursive=False)
+    assert [c.get_text(strip=True) for c in contents] == ["printed by mx", "printed by pt", "printed by tf"]
+    assert not outputs.select("div.cell_input"), "the code is shown once, above the tabs"
+    code = [c for c in soup.select("div.cell_input") if "print(framework_name)" in c.get_text()]
+    assert len(code) == 1 and code[0].find_parent("div", class_="sd-tab-set") is None
+    # the framework cell right after the outputs gets a tab set of its own
+    assert "tf_after_outputs" not in outputs.get_text()
+    assert "framework-outputs" not in soup.select("div.sd-tab-set")[5]["class"]
 
 
 def test_solutions_collapsed(chapter_html: str) -> None:

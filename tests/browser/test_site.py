@@ -324,3 +324,47 @@ def test_running_the_notebooks_section(driver: WebDriver, site: str) -> None:
     assert "Colab" in text, "the section does not mention Colab"
     assert "numpy" in text, "the section does not say why (numpy)"
     assert "MXNet" in text, "the section does not mention MXNet"
+
+
+# --- per-framework outputs of shared cells ---------------------------------------------
+
+
+def _printed(chapter: str, framework: str, needle: str) -> str:
+    """The stream text of the cell of notebooks/<framework>/<chapter> that prints ``needle``."""
+    nb = json.loads((ROOT / "notebooks" / framework / f"{chapter}.ipynb").read_text())
+    for cell in nb["cells"]:
+        text = "".join("".join(o["text"]) for o in cell.get("outputs", []) if o["output_type"] == "stream")
+        if needle in text:
+            return text
+    raise AssertionError(f"notebooks/{framework}/{chapter}.ipynb prints no {needle!r}")
+
+
+def _lines(text: str) -> list[str]:
+    return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize(("chapter", "framework", "needle"), [
+    ("gated_cells", "tensorflow", "largest k recalled"),      # the memory task's table
+    ("ridership_multistep", "mxnet", "days ahead"),  # the main results table
+])
+def test_shared_cell_shows_the_chosen_frameworks_outputs(
+        driver: WebDriver, site: str, chapter: str, framework: str, needle: str) -> None:
+    ours = _printed(chapter, framework, needle)
+    others = {fw: _printed(chapter, fw, needle) for fw in FRAMEWORKS if fw != framework}
+    assert all(text != ours for text in others.values()), "the frameworks print the same: no test"
+    open_fresh(driver, page_url(site, chapter))
+    click_first_tab(driver, framework)
+    assert_all_show(driver, framework, f"{chapter} after clicking {framework}")
+    visible = [_lines(tab_set.text) for tab_set in
+               driver.find_elements(By.CSS_SELECTOR, "div.sd-tab-set.framework-outputs")]
+    showing = [lines for lines in visible if all(line in lines for line in _lines(ours))]
+    assert showing, f"{chapter}: {framework}'s {needle!r} output is not visible"
+    for fw, text in others.items():
+        own = [line for line in _lines(text) if line not in _lines(ours)]
+        assert not any(line in lines for lines in showing for line in own), (
+            f"{chapter}: {fw}'s output shows with {framework} chosen")
+    element = driver.find_elements(By.CSS_SELECTOR, "div.sd-tab-set.framework-outputs")[
+        visible.index(showing[0])]
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    assert driver.save_screenshot(str(SCREENSHOTS / f"{chapter}-{framework}-outputs.png"))

@@ -19,6 +19,7 @@ from tools.build import HTML
 from tools.gpu import check_results, load_tolerances
 from tools.nbval_run import read_plan
 from tools.chapters import FRAMEWORKS, ROOT, SOLUTION_TAG, chapters, framework_of, read_source
+from tools.merge import differing_shared_cells, executed_cells
 
 sys.path[:0] = [str(ROOT / "book" / "_ext"), str(ROOT / "tests" / "book")]
 from framework_tabs import group_runs  # noqa: E402
@@ -84,7 +85,35 @@ def test_chapter_page_has_one_tab_set_per_group_of_framework_cells(chapter: str)
     groups = len(group_runs(kinds, keys=solution))
     assert groups > 0, "a chapter without framework cells"
     html = page.read_text()
-    check_tab_sets(html, groups)
+    # plus one tab set of outputs per shared cell whose outputs differ between frameworks
+    check_tab_sets(html, groups + len(differing_shared_cells(next(c for c in chapters() if c.name == chapter))))
     # One dropdown per run of consecutive solution cells (one exercise's worked solution).
     runs = sum(now and not before for before, now in zip([False, *solution], solution))
     check_solutions(html, expected=runs)
+
+
+def _stream_text(cell) -> str:
+    return "".join(o["text"] for o in cell.outputs if o["output_type"] == "stream")
+
+
+@pytest.mark.parametrize("chapter", [c.name for c in chapters()])
+def test_per_framework_outputs_exactly_for_shared_cells_whose_outputs_differ(chapter: str) -> None:
+    """Each output tab set follows the shared cell's code and holds, under each framework's
+    tab, what that framework printed; no other shared cell has one."""
+    from bs4 import BeautifulSoup
+
+    found = next(c for c in chapters() if c.name == chapter)
+    differing = differing_shared_cells(found)
+    executed = executed_cells(found)
+    soup = BeautifulSoup((HTML / "book" / f"{chapter}.html").read_text(), "html.parser")
+    output_sets = soup.select("div.sd-tab-set.framework-outputs")
+    assert len(output_sets) == len(differing)
+    for cell_id, tab_set in zip(differing, output_sets, strict=True):
+        code = tab_set.find_previous("div", class_="cell_input")
+        assert code is not None and code.get_text().strip() == executed["pytorch"][cell_id].source.strip()
+        contents = tab_set.find_all("div", class_="sd-tab-content", recursive=False)
+        for framework, content in zip(FRAMEWORKS, contents, strict=True):
+            printed = " ".join(_stream_text(executed[framework][cell_id]).split())
+            assert printed in " ".join(content.get_text().split()), f"{framework} outputs of {cell_id}"
+            images = sum("image/png" in o.get("data", {}) for o in executed[framework][cell_id].outputs)
+            assert len(content.find_all("img")) == images, f"{framework} plots of {cell_id}"

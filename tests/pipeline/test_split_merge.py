@@ -5,10 +5,13 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+from collections.abc import Callable
+
+import nbformat
 import pytest
 
-from tools import build, chapters
-from tools.chapters import Chapter
+from tools import chapters, merge
+from tools.chapters import Chapter, framework_of
 
 SOURCE = textwrap.dedent(
     """\
@@ -104,22 +107,117 @@ def test_unknown_framework_is_refused(tiny: Chapter) -> None:
         chapters.split(tiny, "jax")
 
 
-def test_merge_takes_each_frameworks_outputs(tiny: Chapter, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import nbformat
+def _stream(text: str) -> dict:
+    return nbformat.v4.new_output("stream", name="stdout", text=text)
 
-    monkeypatch.setattr(chapters, "NOTEBOOKS", tmp_path / "notebooks")
+
+def _execute(chapter: Chapter, shared: Callable[[str], list[dict]]) -> None:
+    """Write each framework's notebook as if executed: framework cells print their
+    framework, the shared cell prints ``shared(framework)``."""
     for framework in chapters.FRAMEWORKS:
-        nb = chapters.split(tiny, framework)
+        nb = chapters.split(chapter, framework)
         for cell in nb.cells:
             if cell.cell_type == "code":
-                cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"{framework}\n")]
-        path = tiny.notebook(framework)
-        path.parent.mkdir(parents=True)
+                cell.outputs = shared(framework) if cell.source == "shared = 1" else [_stream(f"{framework}\n")]
+                cell.execution_count = 1
+        nb.metadata["d2lmini"].update(seconds=1.5, cpu="some CPU")
+        path = chapter.notebook(framework)
+        path.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, path)
-    page = build.merge(tiny)
+
+
+@pytest.fixture
+def executed(tiny: Chapter, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Chapter:
+    monkeypatch.setattr(chapters, "NOTEBOOKS", tmp_path / "notebooks")
+    return tiny
+
+
+def test_merge_takes_each_frameworks_outputs(executed: Chapter) -> None:
+    _execute(executed, lambda fw: [_stream("same everywhere\n")])
+    page = merge.merge(executed)
     printed = {c.source: c.outputs[0]["text"] for c in page.cells if c.cell_type == "code"}
-    assert printed["shared = 1"] == "pytorch\n"
+    assert printed["shared = 1"] == "same everywhere\n"
+    assert sum(c.source == "shared = 1" for c in page.cells) == 1, "equal outputs: the cell once"
     for framework in chapters.FRAMEWORKS:
         assert printed[f"framework = {framework!r}"] == f"{framework}\n"
     solution = [c.source for c in page.cells if "solution" in c.metadata.get("tags", [])]
     assert solution[0].startswith("`````{dropdown} Solution") and "The answer." in solution[0]
+
+
+def test_shared_cell_with_differing_outputs_gets_one_output_cell_per_framework(executed: Chapter) -> None:
+    _execute(executed, lambda fw: [_stream(f"MAE of {fw}\n")])
+    assert merge.differing_shared_cells(executed) == [chapters.read_source(executed).cells[1]["id"]]
+    page = merge.merge(executed)
+    at = next(i for i, c in enumerate(page.cells) if c.source == "shared = 1")
+    code, *outputs = page.cells[at:at + 4]
+    assert code.outputs == [] and framework_of(code) is None
+    for framework, cell in zip(chapters.FRAMEWORKS, outputs, strict=True):
+        assert cell.metadata["tags"] == [framework, "remove-input"]
+        assert cell.metadata[merge.OUTPUTS_KEY] == code["id"]
+        assert [o["text"] for o in cell.outputs] == [f"MAE of {framework}\n"]
+
+
+@pytest.mark.parametrize("printed", [
+    {"mxnet": ["took 1.2 sec\n"], "pytorch": ["took 3.4 sec\n"], "tensorflow": ["took 0.5 sec\n"]},
+    {"mxnet": ["a\nb\n"], "pytorch": ["a\n", "b\n"], "tensorflow": ["a", "\nb\n"]},
+    {"mxnet": ["took 1.", "2 sec\n"], "pytorch": ["took 3.4 sec\n"], "tensorflow": ["took 0.5 sec\n"]},
+], ids=["masked durations", "split streams", "a duration split over two pieces"])
+def test_outputs_equal_up_to_masking_and_stream_splits_are_shown_once(
+        executed: Chapter, printed: dict[str, list[str]]) -> None:
+    _execute(executed, lambda fw: [_stream(text) for text in printed[fw]])
+    assert merge.differing_shared_cells(executed) == []
+    assert sum(c.source == "shared = 1" for c in merge.merge(executed).cells) == 1
+
+
+def test_outputs_differing_by_stream_name_or_image_are_not_equal() -> None:
+    out = nbformat.v4.new_output
+    assert merge.comparable([out("stream", name="stdout", text="x")]) != merge.comparable(
+        [out("stream", name="stderr", text="x")])
+    png = [out("display_data", data={"image/png": "AAA", "text/plain": "<Figure>"})]
+    other = [out("display_data", data={"image/png": "AAB", "text/plain": "<Figure>"})]
+    assert merge.comparable(png) != merge.comparable(other)
+    assert merge.comparable(png) == merge.comparable(
+        [out("display_data", data={"image/png": "AAA", "text/plain": "<Figure>"}, metadata={"x": 1})])
+
+
+def test_markdown_edit_refreshes_without_executing(executed: Chapter) -> None:
+    _execute(executed, lambda fw: [_stream("same everywhere\n")])
+    before = {fw: nbformat.read(executed.notebook(fw), as_version=4) for fw in chapters.FRAMEWORKS}
+    assert {chapters.status(executed, fw).state for fw in chapters.FRAMEWORKS} == {chapters.CURRENT}
+    executed.source.write_text(SOURCE.replace("# A tiny chapter", "# A tiny chapter\n\nNew prose.\n\n+++"))
+    for framework in chapters.FRAMEWORKS:
+        state = chapters.status(executed, framework)
+        assert state.state == chapters.REFRESH
+        chapters.refresh(state)
+        assert chapters.status(executed, framework).state == chapters.CURRENT
+        after = nbformat.read(executed.notebook(framework), as_version=4)
+        assert "New prose." in after.cells[1].source
+        old_code = [(c.source, c.outputs, c.execution_count) for c in before[framework].cells if c.cell_type == "code"]
+        new_code = [(c.source, c.outputs, c.execution_count) for c in after.cells if c.cell_type == "code"]
+        assert new_code == old_code
+        assert after.metadata["d2lmini"] == before[framework].metadata["d2lmini"]
+
+
+def test_code_edit_needs_execution_and_cannot_be_refreshed(executed: Chapter) -> None:
+    _execute(executed, lambda fw: [])
+    executed.source.write_text(SOURCE.replace("shared = 1", "shared = 2"))
+    state = chapters.status(executed, "pytorch")
+    assert state.state == chapters.EXECUTE
+    with pytest.raises(ValueError, match="cannot be refreshed"):
+        chapters.refresh(state)
+
+
+def test_hand_edited_code_in_a_committed_notebook_needs_execution(executed: Chapter) -> None:
+    _execute(executed, lambda fw: [])
+    path = executed.notebook("pytorch")
+    nb = nbformat.read(path, as_version=4)
+    next(c for c in nb.cells if c.source == "shared = 1").source = "shared = 3"
+    nbformat.write(nb, path)
+    assert chapters.status(executed, "pytorch").state == chapters.EXECUTE
+
+
+def test_tags_change_only_needs_a_refresh(executed: Chapter) -> None:
+    _execute(executed, lambda fw: [])
+    executed.source.write_text(SOURCE.replace(":tags: [pytorch]", ":tags: [pytorch, trained]"))
+    assert chapters.status(executed, "pytorch").state == chapters.REFRESH
+    assert chapters.status(executed, "mxnet").state == chapters.CURRENT
