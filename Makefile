@@ -9,20 +9,28 @@ VENV := .venv
 FRAMEWORKS := mxnet pytorch tensorflow
 BOOK_PY := $(VENV)/book/bin/python
 TEST_RESULTS := _build/test-results
-# Every kernel (execution, nbval, unit tests) runs under tools/kernel.env.
-KERNEL_ENV := set -a && . tools/kernel.env && set +a
+# Every kernel (execution, nbval, unit tests) runs under tools/kernel.env, applied by
+# tools/project.py; the Makefile only calls `python -m tools <verb>`.
 
 .PHONY: help envs book notebooks site report check test unit nbval test-book lock clean lab benchmark \
-	$(addprefix unit-,$(FRAMEWORKS)) $(addprefix nbval-,$(FRAMEWORKS))
+	$(addprefix unit-,$(FRAMEWORKS))
 
 help:
-	@echo "make book    build the site (_build/site/_build/html), executing only changed notebooks"
-	@echo "make test    staleness check, d2lmini unit tests, nbval on every notebook, site build checks"
-	@echo "make nbval   re-execute every notebook and compare every cell (make unit: d2lmini unit tests)"
-	@echo "make report  execution seconds per notebook per framework"
-	@echo "make lab     JupyterLab with one kernel per framework (d2lmini-<framework>)"
-	@echo "make lock    re-pin requirements/<env>.txt from requirements/<env>.in"
-	@echo "make test-gpu FRAMEWORK=<fw>  on a CUDA machine: nbval, trained figures within tools/gpu_tolerances.json"
+	@echo "make book      split, execute what changed, render the site (_build/site/_build/html)"
+	@echo "make notebooks [CHAPTER=<name>] [FRAMEWORK=<fw>]  refresh, then execute only stale notebooks"
+	@echo "make site      render the site from the committed notebooks (no execution)"
+	@echo "make check     fail if notebooks/ does not match book/"
+	@echo "make report    wall and kernel CPU seconds per notebook and framework"
+	@echo "make test      everything CI checks (never rewrites notebooks/)"
+	@echo "make unit      d2lmini unit tests in every framework"
+	@echo "make nbval [FRAMEWORK=<fw>]  re-execute every notebook and compare every cell"
+	@echo "make test-book | test-browser | test-runtime | test-assignments  the other suites of make test"
+	@echo "make benchmark [FRAMEWORK=<fw>] [PAGE=<page>]  headline figures over three seeds (outside CI)"
+	@echo "make assignments  student and solutions notebooks for instructors"
+	@echo "make lab       JupyterLab with one kernel per framework (d2lmini-<framework>)"
+	@echo "make envs | lock | clean   environments, re-pinned requirements, remove _build"
+	@echo "make test-gpu FRAMEWORK=<fw> [PYTHON_ENV=current] [GPU_DRY_RUN=1] [CHAPTER=<name>]  on a CUDA machine"
+	@echo "make gpu-tolerances  regenerate tools/gpu_tolerances.json from results/"
 
 # --- environments -------------------------------------------------------------
 $(VENV)/%/.installed: requirements/%.txt
@@ -46,26 +54,27 @@ lock:
 
 # --- the book -----------------------------------------------------------------
 notebooks: envs
-	$(BOOK_PY) -m tools.build notebooks $(addprefix --framework ,$(FRAMEWORK)) $(addprefix --chapter ,$(CHAPTER))
+	$(BOOK_PY) -m tools execute $(addprefix --framework ,$(FRAMEWORK)) $(addprefix --chapter ,$(CHAPTER))
 
 site: envs
-	$(BOOK_PY) -m tools.build site
+	$(BOOK_PY) -m tools render
 
 book: notebooks
-	$(BOOK_PY) -m tools.build site
+	$(BOOK_PY) -m tools render
 
 report: envs
-	$(BOOK_PY) -m tools.build report
+	$(BOOK_PY) -m tools report
 
 check: envs
-	$(BOOK_PY) -m tools.build check
+	$(BOOK_PY) -m tools check
 
 # --- tests --------------------------------------------------------------------
 # The staleness check runs first, on the clone as it is; nbval then re-executes every
-# notebook in memory in its own environment (the three side by side) and writes the
-# results files to $(TEST_RESULTS), which tests/ compare with the committed results/.
+# notebook in memory in its own environment (as many at once as there are cores, the
+# longest first) and writes the results files to $(TEST_RESULTS), which tests/ compare
+# with the committed results/.
 test: envs
-	$(BOOK_PY) -m tools.build check
+	$(BOOK_PY) -m tools check
 	rm -rf $(TEST_RESULTS) _build/api
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory nbval
@@ -74,26 +83,22 @@ test: envs
 	$(MAKE) --no-print-directory test-book
 	$(MAKE) --no-print-directory test-browser
 
-# `make unit` and `make nbval` alone: the three frameworks side by side.
+# `make unit`: the three frameworks side by side.
 unit: envs
 	$(MAKE) --no-print-directory -j3 --output-sync=target $(addprefix unit-,$(FRAMEWORKS))
 
-nbval: envs
-	$(MAKE) --no-print-directory -j3 --output-sync=target $(addprefix nbval-,$(FRAMEWORKS))
-
 $(addprefix unit-,$(FRAMEWORKS)): unit-%:
-	$(KERNEL_ENV) && D2LMINI_TEST_FRAMEWORK=$* D2LMINI_API_DUMP_DIR=_build/api \
-	  $(VENV)/$*/bin/python -m pytest -q -p no:cacheprovider tests/unit
+	$(BOOK_PY) -m tools verify unit --framework $* --api-dump _build/api
 
 # Exact where a notebook was executed on this CPU model; on another model, cells tagged
 # `trained` run uncompared and their figures must lie within tools/gpu_tolerances.json
-# (tools/nbval_run.py; tests/pipeline/test_outputs.py checks the figures).
-$(addprefix nbval-,$(FRAMEWORKS)): nbval-%:
-	$(KERNEL_ENV) && $(VENV)/$*/bin/python -m tools.nbval_run --framework $* --results $(abspath $(TEST_RESULTS))
+# (tools/verify.py; tests/pipeline/test_outputs.py checks the figures).
+nbval: envs
+	$(BOOK_PY) -m tools verify nbval $(addprefix --framework ,$(FRAMEWORK)) --results $(abspath $(TEST_RESULTS))
 
 test-book:
-	$(BOOK_PY) -m tools.build site
-	D2LMINI_TEST_RESULTS=$(TEST_RESULTS) $(BOOK_PY) -m pytest -q -p no:cacheprovider tests/book tests/pipeline
+	$(BOOK_PY) -m tools render
+	D2LMINI_TEST_RESULTS=$(TEST_RESULTS) $(BOOK_PY) -m pytest -q -p no:cacheprovider tests/book tests/pipeline tests/chapters
 
 # The built site in headless Chromium (needs the site: test-book builds it).
 .PHONY: browser-deps test-browser test-runtime
@@ -114,11 +119,11 @@ clean:
 
 # JupyterLab with the kernels d2lmini-<framework>; notebooks/<fw>/ opens on its own kernel.
 lab: envs
-	PYTHONPATH=$(CURDIR) $(BOOK_PY) -m tools.lab run
+	PYTHONPATH=$(CURDIR) $(BOOK_PY) -m tools lab run
 
 # Every headline figure over three fixed seeds (outside CI): results/benchmark/<fw>/<page>.json.
 benchmark: envs
-	$(BOOK_PY) -m tools.benchmark $(if $(FRAMEWORK),--framework $(FRAMEWORK)) $(if $(PAGE),--page $(PAGE))
+	$(BOOK_PY) -m tools benchmark $(if $(FRAMEWORK),--framework $(FRAMEWORK)) $(if $(PAGE),--page $(PAGE))
 
 # --- assignments --------------------------------------------------------------
 # Per chapter and framework, a student notebook (exercises, no solutions) and a solutions
@@ -129,13 +134,13 @@ benchmark: envs
 
 # Writing them needs only the book environment; the tests run every framework's.
 assignments: $(VENV)/book/.installed
-	$(BOOK_PY) -m tools.assignments
+	$(BOOK_PY) -m tools assignments
 
 test-assignments: envs
 	$(BOOK_PY) -m pytest -q -p no:cacheprovider tests/assignments
 
 # --- GPU runner ---------------------------------------------------------------
-# On a CUDA machine (README, "Running on a GPU"; tools/gpu.py): every notebook of FRAMEWORK
+# On a CUDA machine (README, "Running on a GPU"; tools/verify.py): every notebook of FRAMEWORK
 # re-executed with nbval, the outputs of `trained` cells not compared; the figures they
 # record must lie within tools/gpu_tolerances.json of the CPU reference in results/.
 #   PYTHON_ENV=current  use the Python on PATH (a GPU machine's own) instead of .venv/<fw>
@@ -150,9 +155,9 @@ test-gpu: $(if $(filter current,$(PYTHON_ENV)),,$(patsubst %,$(VENV)/%/.installe
 	@case "$(FRAMEWORK)" in mxnet|pytorch|tensorflow) ;; *) \
 	  echo "usage: make test-gpu FRAMEWORK=<mxnet|pytorch|tensorflow> [PYTHON_ENV=current] [GPU_DRY_RUN=1] [CHAPTER=<name>]" >&2; \
 	  exit 2;; esac
-	$(GPU_PY) -m tools.gpu run --framework $(FRAMEWORK) $(addprefix --chapter ,$(CHAPTER)) \
+	$(GPU_PY) -m tools verify gpu --framework $(FRAMEWORK) $(addprefix --chapter ,$(CHAPTER)) \
 	  $(if $(filter 1,$(GPU_DRY_RUN)),--dry-run)
 
 # Regenerate the tolerances from results/ and results/benchmark/; review the diff, commit it.
 gpu-tolerances:
-	$(PYTHON) -m tools.gpu tolerances
+	$(PYTHON) -m tools verify tolerances

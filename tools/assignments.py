@@ -44,24 +44,16 @@ from pathlib import Path
 
 import nbformat
 
-from tools.chapters import (
-    DISPLAY_NAMES,
-    FRAMEWORKS,
-    ROOT,
-    SOLUTION_TAG,
-    Chapter,
-    chapters,
-    split,
-    stored_hash,
-)
+from tools import runner
+from tools.project import BUILD, FRAMEWORKS, LABELS, ROOT, SOLUTION_TAG
+from tools.split import CURRENT, Chapter, chapters, split, status
 
-OUT = ROOT / "_build" / "assignments"
+OUT = BUILD / "assignments"
 ANSWER_TAG = "answer"
 ANSWER_PROMPT = "*Your answer here.*"
 # An exercise cell starts with its bold number; "Exercise 3 shows ..." in prose does not count.
 EXERCISE = re.compile(r"\A\s*\*\*Exercise (\d+)\.\*\*")
 HEADING = re.compile(r"\A\s*#{1,6}\s")
-CELL_TIMEOUT_S = 600
 
 
 class AssignmentError(ValueError):
@@ -179,7 +171,7 @@ def student_notebook(nb: nbformat.NotebookNode, chapter: Chapter,
     student.metadata = _metadata(nb, chapter, framework, "student", len(found))
     title = chapter_title(nb, chapter.name)
     student.cells.append(_header(
-        f"# Assignment: {title} ({DISPLAY_NAMES[framework]})\n\n"
+        f"# Assignment: {title} ({LABELS[framework]})\n\n"
         f"This notebook is the chapter *{title}* followed by its {len(found)} exercises, "
         "without their worked solutions. Run the cells from the top (the first code cell "
         "installs `d2lmini` in Colab or SageMaker Studio Lab), then answer each exercise "
@@ -209,12 +201,10 @@ def solutions_notebook(nb: nbformat.NotebookNode, chapter: Chapter,
     """
     found = exercises(nb)
     solutions = copy.deepcopy(nb)
-    committed = chapter.notebook(framework)
-    executed = committed.exists() and stored_hash(committed) == nb.metadata["d2lmini"]["source_hash"]
+    state = status(chapter, framework)
+    executed = state.state == CURRENT
     if executed:
-        ran = {c["id"]: c for c in nbformat.read(committed, as_version=4).cells}
-        executed = all(c["id"] in ran and ran[c["id"]].source == c.source for c in solutions.cells)
-    if executed:
+        ran = {c["id"]: c for c in state.committed.cells}
         for cell in solutions.cells:
             if cell.cell_type == "code":
                 cell.outputs = ran[cell["id"]].outputs
@@ -222,7 +212,7 @@ def solutions_notebook(nb: nbformat.NotebookNode, chapter: Chapter,
     solutions.metadata = _metadata(nb, chapter, framework, "solutions", len(found))
     title = chapter_title(nb, chapter.name)
     solutions.cells.insert(0, _header(
-        f"# Solutions: {title} ({DISPLAY_NAMES[framework]})\n\n"
+        f"# Solutions: {title} ({LABELS[framework]})\n\n"
         f"The chapter *{title}* with its {len(found)} exercises and their worked "
         f"solutions (the cells tagged `{SOLUTION_TAG}`), for instructors. The student "
         "version of this notebook has the same cells without the solutions.",
@@ -330,25 +320,20 @@ class Run:
 
 def execute_in_framework(nb: nbformat.NotebookNode, framework: str, workdir: Path,
                          results_dir: Path, name: str) -> Run:
-    """Execute a notebook with the framework's interpreter (its own python3 kernel).
-
-    The kernel runs under tools/kernel.env with D2LMINI_RESULTS_DIR set to
-    ``results_dir``; everything else (D2LMINI_DATA_MIRROR, say) comes from this
-    process's environment, as in the build.
-    """
-    from tools.build import VENV, kernel_environment
-
+    """Execute a notebook in the framework's environment (tools/runner.py), its kernel in
+    ``workdir`` and its figures in ``results_dir``; everything else (D2LMINI_DATA_MIRROR,
+    say) comes from this process's environment, as in the build."""
     workdir.mkdir(parents=True, exist_ok=True)
     path = workdir / f"{name}.ipynb"
     nbformat.write(nb, path)
-    jupyter_execute = VENV / framework / "bin" / "jupyter-execute"
-    cmd = [str(jupyter_execute), "--inplace", f"--timeout={CELL_TIMEOUT_S}", str(path)]
     start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=workdir, env=kernel_environment(results_dir),
-                          capture_output=True, text=True, check=False)
+    proc = runner.start(framework, ["run", str(path), str(path), "--cwd", str(workdir)],
+                        results_dir=results_dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                        text=True)
+    log, _ = proc.communicate()
     seconds = time.perf_counter() - start
     executed = nbformat.read(path, as_version=4) if proc.returncode == 0 else None
-    log = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + proc.stderr)  # nbclient colors tracebacks
+    log = re.sub(r"\x1b\[[0-9;]*m", "", log)  # nbclient colors tracebacks
     return Run(framework, executed, seconds, log)
 
 

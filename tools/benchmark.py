@@ -1,4 +1,4 @@
-"""``make benchmark``: every headline figure over three fixed seeds, with the median.
+"""Benchmark (``make benchmark``): every headline figure over three fixed seeds, with the median.
 
 A page trains with one seed chosen before training and reads it as
 ``seed = int(os.environ.get('D2LMINI_SEED', <default>))``. The benchmark executes the
@@ -21,18 +21,18 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tools.build import VENV, kernel_environment
-from tools.chapters import FRAMEWORKS, ROOT, chapters
+from tools import runner
+from tools.project import FRAMEWORKS, RESULTS, ROOT, SEED_VARIABLE
+from tools.split import chapters
 
 SEEDS = (0, 1, 2)
-SEED_VARIABLE = "D2LMINI_SEED"
-OUT = ROOT / "results" / "benchmark"
+OUT = RESULTS / "benchmark"
+BENCHMARK_TIMEOUT_S = 1800  # per cell
 # d2l.record_training's fields -> the figures they become; the median training time is
 # what the chapters' comparisons print (machine-dependent, so never tested).
 TRAINING_FIGURES = {"params": "params", "seconds": "train_seconds"}
@@ -47,16 +47,12 @@ def run_seed(framework: str, page: str, seed: int, results: Path) -> None:
     """Execute one notebook with one seed; its rows land in results/<framework>/<page>.json."""
     notebook = ROOT / "notebooks" / framework / f"{page}.ipynb"
     with tempfile.TemporaryDirectory() as tmp:
-        copy = Path(tmp) / notebook.name  # execute a copy: the committed notebook stays as it is
-        copy.write_bytes(notebook.read_bytes())
-        env = kernel_environment(results)
-        env[SEED_VARIABLE] = str(seed)
-        script = ("import sys, nbformat; from nbclient import NotebookClient; "
-                  "nb = nbformat.read(sys.argv[1], as_version=4); "
-                  f"NotebookClient(nb, kernel_name='python3', timeout=1800, "
-                  f"resources={{'metadata': {{'path': '{notebook.parent}'}}}}).execute()")
-        subprocess.run([str(VENV / framework / "bin" / "python"), "-c", script, str(copy)],
-                       env=env, check=True, cwd=ROOT)
+        # execute a copy, in the committed notebook's folder: the committed one stays as it is
+        executed = Path(tmp) / notebook.name
+        proc = runner.start(framework, ["run", str(notebook), str(executed), "--timeout",
+                                        str(BENCHMARK_TIMEOUT_S)], results_dir=results, seed=seed)
+        if proc.wait() != 0:
+            raise RuntimeError(f"{framework}/{page} failed with {SEED_VARIABLE}={seed}")
 
 
 def benchmark(framework: str, page: str, seeds: tuple[int, ...]) -> Path:

@@ -1,71 +1,146 @@
-"""Execute notebooks in place, inside one framework's environment.
+"""Execute: bring notebooks/ up to date with book/, executing only what needs it.
 
-Run with that environment's interpreter, e.g.
-``.venv/pytorch/bin/python tools/execute.py notebooks/pytorch/autoregression.ipynb``.
-The kernel is this interpreter's own (``python3``) and inherits this process's
-environment, which the build sets from tools/kernel.env. Needs only nbformat and
-nbclient, so it runs in every framework's environment.
-
-The split step leaves the notebook's content hash as ``pending_hash``; only a run
-that finishes without error stores it as ``source_hash``, which marks the notebook
-up to date. The page's results file (and its training file) is removed first, so the
-run writes it afresh. The
-seconds the run took are stored in the notebook's metadata (``d2lmini.seconds``),
-where the build's timing report reads them, and the CPU it ran on (``d2lmini.cpu``),
-which decides how `make test` compares the outputs (tools/nbval_run.py); nbval does not
-compare metadata.
+A committed notebook is current, needs a refresh (prose, ids or tags changed) or needs
+executing (its code or a dependency changed): tools/split.py decides. ``check`` fails
+on anything but current; ``refresh`` rewrites without executing; ``execute`` refreshes,
+then runs the rest in their frameworks' environments (tools/runner.py), as many at once
+as there are cores, the longest first, each kernel single-threaded (tools/kernel.env).
+``report`` prints each notebook's wall and kernel CPU seconds from its metadata.
 """
 
 from __future__ import annotations
 
-import argparse
+import json
+import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
 
-from host import cpu_model  # tools/ is this script's folder, first on sys.path
+from tools import runner
+from tools.project import BUILD, FRAMEWORKS, RESULTS, ROOT
+from tools.split import CURRENT, EXECUTE, REFRESH, NotebookState, chapters, refresh, statuses
 
-CELL_TIMEOUT_S = 600
-
-
-def execute(path: Path, results_dir: Path) -> float:
-    """Execute one notebook in place and return the seconds it took."""
-    nb = nbformat.read(path, as_version=4)
-    framework = nb.metadata["d2lmini"]["framework"]
-    (results_dir / framework / f"{path.stem}.json").unlink(missing_ok=True)
-    # d2l.record_training's file, likewise (models a page no longer trains must not linger)
-    (results_dir / "training" / framework / f"{path.stem}.json").unlink(missing_ok=True)
-    client = NotebookClient(
-        nb,
-        kernel_name="python3",
-        timeout=CELL_TIMEOUT_S,
-        record_timing=False,
-        resources={"metadata": {"path": str(path.parent)}},
-    )
-    start = time.perf_counter()
-    client.execute()
-    seconds = time.perf_counter() - start
-    meta = nb.metadata["d2lmini"]
-    meta["seconds"] = round(seconds, 1)
-    meta["cpu"] = cpu_model()  # outputs repeat bit for bit on this CPU model (tools/host.py)
-    meta["source_hash"] = meta.pop("pending_hash")
-    nbformat.write(nb, path)
-    return seconds
+TIMING_REPORT = BUILD / "timing_report.md"
+#: Kernel CPU seconds a page may take per framework, and on average (CONTRIBUTING.md).
+PAGE_BUDGET_S = 60
+MEAN_BUDGET_S = 40
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("notebooks", nargs="+", type=Path)
-    parser.add_argument("--results-dir", type=Path, required=True)
-    args = parser.parse_args()
-    for path in args.notebooks:
-        seconds = execute(path, args.results_dir)
-        print(f"executed {path} in {seconds:.1f} s", flush=True)
+def check() -> int:
+    """Fail when notebooks/ does not match book/, saying what each stale notebook needs."""
+    stale = [state for state in statuses() if state.state != CURRENT]
+    for state in stale:
+        need = "refresh (prose, ids or tags changed; no execution)" if state.state == REFRESH else "execution"
+        print(f"stale: {state.path.relative_to(ROOT)} does not match "
+              f"{state.chapter.source.relative_to(ROOT)}: needs {need}")
+    if stale:
+        print("Run `make notebooks` (it refreshes, then executes only what needs it) and commit "
+              "notebooks/ and results/.")
+        return 1
+    print(f"notebooks/ matches book/ ({len(chapters())} chapters x {len(FRAMEWORKS)} frameworks)")
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def refresh_notebooks(frameworks: tuple[str, ...] = FRAMEWORKS,
+                      names: tuple[str, ...] = ()) -> list[NotebookState]:
+    """Refresh every notebook whose code is unchanged; return those still to execute."""
+    todo = []
+    for state in statuses(frameworks, names):
+        if state.state == REFRESH:
+            refresh(state)
+            print(f"refreshed {state.path.relative_to(ROOT)} (code unchanged, outputs kept)")
+        elif state.state == EXECUTE:
+            todo.append(state)
+    return todo
+
+
+def _recorded_seconds(state: NotebookState) -> float:
+    """The last execution's wall seconds (for running the longest first); 0 if none."""
+    meta = state.committed.metadata.get("d2lmini", {}) if state.committed is not None else {}
+    return float(meta.get("seconds") or 0)
+
+
+def execute_notebooks(frameworks: tuple[str, ...] = FRAMEWORKS, names: tuple[str, ...] = ()) -> int:
+    """Refresh, then write and execute every stale notebook (of the chapters ``names``,
+    default all)."""
+    known = {c.name for c in chapters()}
+    if unknown := sorted(set(names) - known):
+        print(f"no chapter named {', '.join(unknown)} in _toc.yml; chapters: {', '.join(sorted(known))}",
+              file=sys.stderr)
+        return 2
+    todo = sorted(refresh_notebooks(frameworks, names), key=_recorded_seconds, reverse=True)
+    if not todo:
+        print("no notebook needs executing")
+        return 0
+    for state in todo:
+        state.path.parent.mkdir(parents=True, exist_ok=True)
+        nb = state.fresh
+        # The hash becomes the notebook's only once it has executed without error,
+        # so an interrupted or failed run leaves the notebook stale, not "up to date".
+        nb.metadata["d2lmini"]["pending_hash"] = nb.metadata["d2lmini"].pop("source_hash")
+        nbformat.write(nb, state.path)
+
+    def run(state: NotebookState) -> bool:
+        proc = runner.start(state.framework, ["build", str(state.path), "--results-dir", str(RESULTS)],
+                            results_dir=RESULTS)
+        return proc.wait() == 0
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        ok = list(pool.map(run, todo))
+    failed = [str(s.path.relative_to(ROOT)) for s, good in zip(todo, ok, strict=True) if not good]
+    print(f"executed {len(todo) - len(failed)} of {len(todo)} notebooks in "
+          f"{time.perf_counter() - start:.0f} s")
+    if failed:
+        print(f"execution failed for: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return report()
+
+
+def timings() -> dict[str, dict[str, dict[str, float | None]]]:
+    """{chapter: {framework: {"wall": s, "cpu": s}}} from the notebooks' metadata."""
+    table: dict[str, dict[str, dict[str, float | None]]] = {}
+    for chapter in chapters():
+        for fw in FRAMEWORKS:
+            path = chapter.notebook(fw)
+            meta = nbformat.read(path, as_version=4).metadata.get("d2lmini", {}) if path.exists() else {}
+            table.setdefault(chapter.name, {})[fw] = {"wall": meta.get("seconds"),
+                                                      "cpu": meta.get("cpu_seconds")}
+    return table
+
+
+def report() -> int:
+    """Wall and kernel CPU seconds per notebook per framework; pages over budget flagged."""
+    table = timings()
+    head = "| chapter | " + " | ".join(f"{fw} wall | {fw} CPU" for fw in FRAMEWORKS) + " |"
+    lines = [head, "|---" * (2 * len(FRAMEWORKS) + 1) + "|"]
+    over = []
+    for name, row in table.items():
+        cells = []
+        for fw in FRAMEWORKS:
+            wall, cpu = row[fw]["wall"], row[fw]["cpu"]
+            cells.append("not executed" if wall is None else f"{wall:.1f} s")
+            flag = " (over budget)" if cpu is not None and cpu > PAGE_BUDGET_S else ""
+            cells.append("not measured" if cpu is None else f"{cpu:.1f} s{flag}")
+            if flag:
+                over.append(f"{name} [{fw}]")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    cpu_values = [row[fw]["cpu"] for row in table.values() for fw in FRAMEWORKS if row[fw]["cpu"] is not None]
+    mean = sum(cpu_values) / len(cpu_values) if cpu_values else None
+    summary = [f"Budget: {PAGE_BUDGET_S} s of kernel CPU per page and framework, {MEAN_BUDGET_S} s on average."]
+    if mean is not None:
+        summary.append(f"Mean kernel CPU: {mean:.1f} s over {len(cpu_values)} notebooks"
+                       + (" (over budget)" if mean > MEAN_BUDGET_S else "") + ".")
+    if over:
+        summary.append("Over budget: " + ", ".join(over) + ".")
+    text = ("Execution time per notebook (from the last execution; wall seconds depend on what "
+            "else ran, kernel CPU seconds much less)\n\n" + "\n".join(lines) + "\n\n"
+            + "\n".join(summary) + "\n")
+    TIMING_REPORT.parent.mkdir(parents=True, exist_ok=True)
+    TIMING_REPORT.write_text(text)
+    TIMING_REPORT.with_suffix(".json").write_text(json.dumps(table, indent=1) + "\n")
+    print(text)
+    return 0

@@ -1,14 +1,6 @@
-"""Which CPU this is, for telling whether a notebook's saved outputs can be repeated here
-bit for bit. Standard library only: tools/execute.py imports it inside every framework's
-environment.
-
-With single-threaded kernels and pinned instruction sets (tools/kernel.env), a notebook
-re-executes identically on another machine with the same CPU model. Across CPU models it
-did not always: PyTorch and TensorFlow figures differed in the last bits on an Intel
-Xeon of model 207 from those of the hosts that made the earlier reference (MXNet's did
-not), and training grows such differences into printed digits. So every executed
-notebook records the CPU it ran on, and `make test` compares exactly only where it runs
-on that same model (tools/nbval_run.py).
+"""Which CPU model this is. Each executed notebook records it, and `make test` compares
+outputs exactly only on the model that produced them (README, "Reproducibility").
+Standard library only: the runner imports it in every framework's environment.
 """
 
 from __future__ import annotations

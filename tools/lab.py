@@ -21,10 +21,10 @@ from typing import Any
 
 from jupyter_server.services.sessions.sessionmanager import SessionManager
 
-ROOT = Path(__file__).resolve().parent.parent
-FRAMEWORKS = {"mxnet": "MXNet", "pytorch": "PyTorch", "tensorflow": "TensorFlow"}
-KERNELS_DIR = ROOT / ".venv" / "book" / "share" / "jupyter" / "kernels"
-NOTEBOOK_PATH = re.compile(r"(?:^|/)notebooks/(mxnet|pytorch|tensorflow)/[^/]+\.ipynb$")
+from tools.project import FRAMEWORKS, LABELS, ROOT, VENV, interpreter, read_kernel_env
+
+KERNELS_DIR = VENV / "book" / "share" / "jupyter" / "kernels"
+NOTEBOOK_PATH = re.compile(rf"(?:^|/)notebooks/({'|'.join(FRAMEWORKS)})/[^/]+\.ipynb$")
 
 
 def kernel_name(framework: str) -> str:
@@ -41,12 +41,9 @@ def kernel_for(path: str | None, requested: str | None) -> str | None:
 
 def kernel_spec(framework: str) -> dict[str, Any]:
     """A kernel.json running the framework's environment under tools/kernel.env."""
-    from tools.chapters import read_kernel_env  # the one place kernel.env is parsed
-
-    python = ROOT / ".venv" / framework / "bin" / "python"
     return {
-        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": f"Python 3 ({FRAMEWORKS[framework]}, d2lmini)",
+        "argv": [str(interpreter(framework)), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": f"Python 3 ({LABELS[framework]}, d2lmini)",
         "language": "python",
         "env": read_kernel_env(),
         "metadata": {"debugger": True},
@@ -79,7 +76,7 @@ def main() -> int:
     if command == "run":
         install()
         return subprocess.call([
-            str(ROOT / ".venv" / "book" / "bin" / "jupyter"), "lab", f"--notebook-dir={ROOT}",
+            str(VENV / "book" / "bin" / "jupyter"), "lab", f"--notebook-dir={ROOT}",
             "--ServerApp.session_manager_class=tools.lab.FrameworkSessionManager",
             *sys.argv[2:],
         ], cwd=ROOT)

@@ -11,7 +11,8 @@ framework; what each framework printed decides how the page shows it:
   ``framework_tabs`` extension turns into a tab set of the framework sync group.
 
 A markdown cell tagged ``solution`` is wrapped in a collapsed dropdown (the extension
-moves the solution's code into it).
+moves the solution's code into it). Under the chapter's title, the page says what running
+it costs in each framework, from the notebooks' execution records.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from typing import Any
 
 import nbformat
 
-from tools.chapters import FRAMEWORKS, ROOT, SOLUTION_TAG, Chapter, framework_of, read_source
+from tools.project import FRAMEWORKS, LABELS, SANITIZER, SOLUTION_TAG
+from tools.split import Chapter, framework_of, read_source
 
-SANITIZER = ROOT / "tools" / "nbval_sanitize.cfg"
 #: Cell metadata key marking the per-framework output cells of a shared cell.
 OUTPUTS_KEY = "framework_outputs"
 # What the page shows for a shared cell whose outputs agree (they agree up to masking).
@@ -107,6 +108,8 @@ def merge(chapter: Chapter) -> nbformat.NotebookNode:
     cells = []
     for cell in page.cells:
         cells.append(cell)
+        if len(cells) == 1 and cell.cell_type == "markdown":
+            cells.append(nbformat.v4.new_markdown_cell(cost_note(executed_records(chapter))))
         if cell.cell_type == "markdown":
             if SOLUTION_TAG in cell.metadata.get("tags", []):
                 # MyST-NB ignores markdown cell metadata: wrap the text in a collapsed
@@ -125,6 +128,26 @@ def merge(chapter: Chapter) -> nbformat.NotebookNode:
         cells.extend(_output_cell(cell, fw, ran[fw]) for fw in FRAMEWORKS)
     page.cells = cells
     return page
+
+
+def executed_records(chapter: Chapter) -> dict[str, dict[str, Any]]:
+    """Each framework notebook's execution record (``d2lmini`` metadata)."""
+    return {fw: dict(nbformat.read(chapter.notebook(fw), as_version=4).metadata.get("d2lmini", {}))
+            for fw in FRAMEWORKS}
+
+
+def cost_note(records: dict[str, dict[str, Any]]) -> str:
+    """What running the page costs per framework: kernel CPU seconds where recorded."""
+    parts, measured = [], True
+    for fw in FRAMEWORKS:
+        cpu, wall = records[fw].get("cpu_seconds"), records[fw].get("seconds")
+        measured &= cpu is not None
+        seconds = cpu if cpu is not None else wall
+        parts.append(f"{LABELS[fw]} {seconds:.0f} s" if seconds is not None else f"{LABELS[fw]} not measured")
+    what = ("of CPU (the kernel's user and system time; a single-threaded kernel, so about the "
+            "same in wall time on an idle 2-core machine)" if measured
+            else "(wall time of the last execution, which may have shared the CPU with other jobs)")
+    return f"*Running this page takes {', '.join(parts)} {what}.*"
 
 
 def _take_outputs(cell: nbformat.NotebookNode, ran: nbformat.NotebookNode) -> None:

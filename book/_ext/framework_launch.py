@@ -22,7 +22,6 @@ from sphinx.application import Sphinx
 
 __version__ = "0.1.0"
 
-FRAMEWORKS: dict[str, str] = {"mxnet": "MXNet", "pytorch": "PyTorch", "tensorflow": "TensorFlow"}
 #: Where the book explains running the notebooks (and why MXNet is not on Colab).
 RUNNING_DOC = "book/intro"
 RUNNING_ANCHOR = "running-the-notebooks"
@@ -58,7 +57,8 @@ def rewrite_buttons(app: Sphinx, pagename: str, templatename: str, context: dict
     why = context["pathto"](RUNNING_DOC) + "#" + RUNNING_ANCHOR
     launch: list[dict[str, Any]] = []
     downloads: list[dict[str, Any]] = []
-    for framework, name in FRAMEWORKS.items():
+    # {framework: label}, the setting framework_tabs registers (written by tools/render.py)
+    for framework, name in app.config.framework_labels.items():
         notebook = f"notebooks/{framework}/{chapter}.ipynb"
         urls = launch_urls(repo_url, branch, notebook, options.get("launch_buttons", {}))
         for service, label in SERVICE_NAMES.items():
@@ -85,5 +85,6 @@ def rewrite_buttons(app: Sphinx, pagename: str, templatename: str, context: dict
 
 def setup(app: Sphinx) -> dict[str, Any]:
     """Run after sphinx-book-theme's own button handlers (priority 501)."""
+    app.setup_extension("framework_tabs")  # registers the framework_labels setting
     app.connect("html-page-context", rewrite_buttons, priority=510)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -26,18 +26,17 @@ from typing import Any, TypeGuard
 
 from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.errors import ConfigError
 from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 from sphinx_design.shared import create_component, is_component
 
 __version__ = "0.1.0"
 
-#: Framework cell tags mapped to tab labels, in tab order.
-FRAMEWORKS: dict[str, str] = {
-    "mxnet": "MXNet",
-    "pytorch": "PyTorch",
-    "tensorflow": "TensorFlow",
-}
+#: Framework cell tags mapped to tab labels, in tab order: the Sphinx setting
+#: ``framework_labels``, which the build writes from tools/project.py.
+FRAMEWORKS: dict[str, str] = {}
 #: The tab shown first (before a reader picks another framework).
 SELECTED_FRAMEWORK = "pytorch"
 #: sphinx-design sync group: picking a framework in one tab set picks it everywhere.
@@ -267,9 +266,21 @@ class FrameworkTabsTransform(SphinxTransform):
         parent[:] = new_children
 
 
+def read_labels(app: Sphinx, config: Config) -> None:
+    """Take the frameworks and their tab labels from the ``framework_labels`` setting."""
+    labels = config.framework_labels
+    if not labels or not isinstance(labels, dict):
+        raise ConfigError("framework_labels is not set: expected {cell tag: tab label}, "
+                          "e.g. {'pytorch': 'PyTorch'} (tools/render.py writes it)")
+    FRAMEWORKS.clear()
+    FRAMEWORKS.update({str(tag): str(label) for tag, label in labels.items()})
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the transform (and sphinx-design, whose nodes it builds)."""
     app.setup_extension("sphinx_design")
+    app.add_config_value("framework_labels", {}, "env", dict)
+    app.connect("config-inited", read_labels)
     app.add_transform(FrameworkTabsTransform)
     return {
         "version": __version__,

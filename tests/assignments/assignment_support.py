@@ -9,7 +9,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tools.chapters import FRAMEWORKS, SOLUTION_TAG, Chapter, chapters, read_source
+from tools.project import FRAMEWORKS, SOLUTION_TAG
+
+from tools.split import Chapter, chapters, read_source
 
 CHAPTERS = chapters()
 # Counted in the Markdown text itself, independently of jupytext and tools/assignments.py.

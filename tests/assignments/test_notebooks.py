@@ -7,7 +7,8 @@ import pytest
 from assignment_support import CHAPTERS, PAIRS, SOLUTIONS, Written, leaks, source_exercises
 
 from tools.assignments import ANSWER_TAG, exercise_number
-from tools.chapters import FRAMEWORKS, SOLUTION_TAG, Chapter, split
+from tools.project import FRAMEWORKS, SOLUTION_TAG
+from tools.split import Chapter, split
 
 
 def tags(cell: nbformat.NotebookNode) -> list[str]:

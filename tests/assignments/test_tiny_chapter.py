@@ -8,9 +8,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tools import assignments, chapters
+from tools import assignments, split as chapters
 from tools.assignments import ANSWER_TAG, AssignmentError
-from tools.chapters import Chapter
+from tools.split import Chapter
 
 FRONT_MATTER = textwrap.dedent(
     """\

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from bs4 import BeautifulSoup, Tag
 
-#: Framework cell tags mapped to tab labels, in tab order.
-FRAMEWORKS: dict[str, str] = {
-    "mxnet": "MXNet",
-    "pytorch": "PyTorch",
-    "tensorflow": "TensorFlow",
-}
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tools.project import LABELS as FRAMEWORKS  # noqa: E402  (cell tag -> tab label, in tab order)
 
 
 def _children(tag: Tag, name: str, class_: str | None = None) -> list[Tag]:

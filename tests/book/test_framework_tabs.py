@@ -5,6 +5,7 @@ Run with the book environment: ``.venv/book/bin/python -m pytest tests/book``.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -24,9 +25,12 @@ sys.path.insert(0, str(EXT_DIR))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from framework_tabs import group_runs  # noqa: E402
+
+sys.path.insert(0, str(ROOT))
+from tools.project import LABELS  # noqa: E402
 from html_checks import check_solutions, check_tab_sets  # noqa: E402
 
-MX, PT, TF = "mxnet", "pytorch", "tensorflow"
+MX, PT, TF = LABELS  # the framework cell tags, in tab order
 
 
 # --- grouping rule -------------------------------------------------------------------
@@ -114,7 +118,8 @@ def _build(book: Path, nb: NotebookNode) -> subprocess.CompletedProcess[str]:
         "execute:\n  execute_notebooks: 'off'\n"
         "only_build_toc_files: true\n"
         "sphinx:\n"
-        f"  local_extensions:\n    framework_tabs: {EXT_DIR.as_posix()}\n",
+        f"  local_extensions:\n    framework_tabs: {EXT_DIR.as_posix()}\n"
+        f"  config:\n    framework_labels: {json.dumps(LABELS)}\n",
         encoding="utf-8",
     )
     (book / "_toc.yml").write_text("format: jb-book\nroot: chapter\n", encoding="utf-8")

@@ -39,7 +39,9 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tools.chapters import FRAMEWORKS, chapters  # noqa: E402
+from tools.project import FRAMEWORKS
+
+from tools.split import chapters  # noqa: E402
 
 HTML = ROOT / "_build" / "site" / "_build" / "html"
 SCREENSHOTS = ROOT / "_build" / "screenshots"

@@ -12,7 +12,8 @@ import nbformat
 import pytest
 
 from tools import merge
-from tools.chapters import FRAMEWORKS, ROOT, SOLUTION_TAG, chapters, framework_of, read_source
+from tools.project import FRAMEWORKS, ROOT, SOLUTION_TAG
+from tools.split import chapters, framework_of, read_source
 
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 import framework_tabs  # noqa: E402
@@ -41,7 +42,7 @@ def test_no_tab_set_holds_three_identical_versions(chapter: str) -> None:
 
 
 def test_identical_tab_sets_are_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tools import chapters as chapters_module
+    from tools import split as chapters_module
 
     cell = "```{{code-cell}} ipython3\n:tags: [{fw}]\nprint(1)\n```\n\n"
     source = (ROOT / "book" / "autoregression.md").read_text() + "\n" + "".join(
@@ -74,7 +75,7 @@ def test_markdown_only_edit_refreshes_every_notebook_without_executing(tmp_path:
         end = text.index("\n", heading + 1)
         source.write_text(text[:end] + "\n\nA sentence added by the test." + text[end:])
     run = lambda verb: subprocess.run(  # noqa: E731
-        [sys.executable, "-m", "tools.build", verb], cwd=tmp_path, capture_output=True, text=True)
+        [sys.executable, "-m", "tools", verb], cwd=tmp_path, capture_output=True, text=True)
     stale = run("check")
     assert stale.returncode == 1 and stale.stdout.count("needs refresh") == len(CHAPTERS) * len(FRAMEWORKS)
     assert "needs execution" not in stale.stdout

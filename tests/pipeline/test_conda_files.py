@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tools.chapters import ROOT
+from tools.project import ROOT
 
 # conda file -> the pinned requirement files its environment stands for
 CONDA_FILES = {"environment.yml": ["pytorch", "tensorflow"], "environment-mxnet.yml": ["mxnet"]}

@@ -1,4 +1,4 @@
-"""The GPU runner's logic, on the CPU (tools/gpu.py; README, "Running on a GPU").
+"""The GPU runner's logic, on the CPU (tools/verify.py, tools/tolerances.py; README, "Running on a GPU").
 
 The tolerance check (inside, outside, missing result, missing tolerance), how the
 tolerances are derived and that the committed file agrees with the results it was made
@@ -16,7 +16,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tools import gpu
+from tools import tolerances as gpu
+from tools import verify
 
 FW, PAGE = "pytorch", "page"
 
@@ -149,7 +150,7 @@ def test_tolerances_come_from_the_benchmark_else_from_the_frameworks(tmp_path: P
     assert (rnn["tolerance"], rnn["basis"]) == (2000.0, "seeds 0, 1, 2")
     mlp = table[FW]["autoregression"]["mlp/train_mse"]
     assert mlp["tolerance"] == pytest.approx(0.006)
-    assert mlp["basis"] == "frameworks mxnet, pytorch, tensorflow"
+    assert mlp["basis"] == "frameworks " + ", ".join(gpu.FRAMEWORKS)
 
     write_rows(results, [("gru", "valid_mae", 1.0, 0)], page="new_chapter")
     with pytest.raises(ValueError, match="new_chapter: no benchmark"):
@@ -209,23 +210,23 @@ def test_copies_ignore_the_outputs_of_trained_cells_only(tmp_path: Path) -> None
     nbformat.write(tiny_notebook(), original)
     before = original.read_bytes()
 
-    [(copy, ignored)] = gpu.write_gpu_copies([original], tmp_path / "gpu").items()
+    [(copy, ignored)] = verify.write_tolerant_copies([original], tmp_path / "gpu").items()
     assert ignored == 3
     assert original.read_bytes() == before  # the committed notebook is only read
     nb = nbformat.read(copy, as_version=4)
     nbformat.validate(nb)
-    ignored = [c["id"] for c in nb.cells if gpu.IGNORE_OUTPUT_TAG in c.metadata.get("tags", [])]
+    ignored = [c["id"] for c in nb.cells if verify.IGNORE_OUTPUT_TAG in c.metadata.get("tags", [])]
     assert ignored == ["cell-0", "cell-2", "cell-3"]
     assert [c.metadata.get("tags") for c in nb.cells][1:] == [
         ["pytorch"], ["pytorch", "trained", "nbval-ignore-output"],
         ["trained", "solution", "nbval-ignore-output"], None]
     assert [c.source for c in nb.cells] == [c.source for c in tiny_notebook().cells]
-    assert gpu.ignore_trained_outputs(json.loads(copy.read_text())) == 3  # tagging is idempotent
+    assert verify.ignore_trained_outputs(json.loads(copy.read_text())) == 3  # tagging is idempotent
 
 
 def test_gpu_sanitizer_masks_device_names_and_nothing_else() -> None:
     config = configparser.ConfigParser()
-    config.read_string("\n".join(p.read_text() for p in gpu.SANITIZERS))
+    config.read_string("\n".join(p.read_text() for p in (verify.SANITIZER, verify.GPU_SANITIZER)))
 
     def sanitize(text: str) -> str:
         for section in config.sections():
@@ -245,8 +246,8 @@ def test_gpu_sanitizer_masks_device_names_and_nothing_else() -> None:
 
 def test_run_refuses_without_a_gpu(monkeypatch: pytest.MonkeyPatch,
                                    capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr(gpu, "gpu_count", lambda framework: 0)
-    monkeypatch.setattr(gpu, "write_gpu_copies", lambda *a: pytest.fail("must not get this far"))
-    monkeypatch.setattr(gpu.importlib.util, "find_spec", lambda name: object())
-    assert gpu.main(["run", "--framework", "pytorch"]) == 2
+    monkeypatch.setattr(verify, "gpu_count", lambda framework: 0)
+    monkeypatch.setattr(verify, "write_tolerant_copies", lambda *a: pytest.fail("must not get this far"))
+    monkeypatch.setattr(verify.importlib.util, "find_spec", lambda name: object())
+    assert verify.gpu("pytorch", [], dry_run=False) == 2
     assert "no GPU found by pytorch" in capsys.readouterr().err

@@ -16,9 +16,10 @@ from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
 
 from tools import lab
-from tools.chapters import FRAMEWORKS, ROOT, chapters
+from tools.project import FRAMEWORKS, ROOT
+from tools.split import chapters
 
-MODULES = {"mxnet": "mxnet", "pytorch": "torch", "tensorflow": "tensorflow"}
+from tools.project import D2LMINI_MODULES as MODULES  # noqa: E402
 
 
 def test_framework_notebooks_map_to_their_kernel() -> None:

@@ -1,6 +1,6 @@
 """How `make nbval` decides to compare a notebook exactly or within the training
 tolerances: by the CPU model the notebook was executed on (tools/host.py,
-tools/nbval_run.py)."""
+tools/verify.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tools.host import cpu_model, same_cpu_model
-from tools.nbval_run import comparison_plan, read_plan
+from tools.verify import comparison_plan, read_plan
 
 EMERALD = "GenuineIntel family 6 model 207: Intel(R) Xeon(R) Processor"
 EPYC = "AuthenticAMD family 25 model 1: AMD EPYC 7B13"

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from tools.build import HTML
-from tools.gpu import check_results, load_tolerances
-from tools.nbval_run import read_plan
-from tools.chapters import FRAMEWORKS, ROOT, SOLUTION_TAG, chapters, framework_of, read_source
+from tools.render import HTML
+from tools.tolerances import check_results, load_tolerances
+from tools.verify import read_plan
+from tools.project import FRAMEWORKS, ROOT, SOLUTION_TAG
+from tools.split import chapters, framework_of, read_source
 from tools.merge import differing_shared_cells, executed_cells
 
 sys.path[:0] = [str(ROOT / "book" / "_ext"), str(ROOT / "tests" / "book")]
@@ -45,7 +46,7 @@ def _rows(path: Path) -> dict[tuple[str, str], dict]:
 @pytest.mark.parametrize("chapter", [c.name for c in chapters()])
 def test_results_reproduce_committed_reference(chapter: str, framework: str) -> None:
     """Exactly, where nbval ran the notebook on the CPU model that executed it; within
-    the training tolerances of tools/gpu_tolerances.json elsewhere (tools/nbval_run.py)."""
+    the training tolerances of tools/gpu_tolerances.json elsewhere (tools/verify.py)."""
     plan = read_plan(_test_results_dir(), framework)
     assert chapter in plan, f"nbval did not run notebooks/{framework}/{chapter}.ipynb"
     if not plan[chapter]["exact"]:

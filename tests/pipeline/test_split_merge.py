@@ -10,8 +10,8 @@ from collections.abc import Callable
 import nbformat
 import pytest
 
-from tools import chapters, merge
-from tools.chapters import Chapter, framework_of
+from tools import merge, split as chapters
+from tools.split import Chapter, framework_of
 
 SOURCE = textwrap.dedent(
     """\
@@ -158,9 +158,9 @@ def test_shared_cell_with_differing_outputs_gets_one_output_cell_per_framework(e
 
 
 @pytest.mark.parametrize("printed", [
-    {"mxnet": ["took 1.2 sec\n"], "pytorch": ["took 3.4 sec\n"], "tensorflow": ["took 0.5 sec\n"]},
-    {"mxnet": ["a\nb\n"], "pytorch": ["a\n", "b\n"], "tensorflow": ["a", "\nb\n"]},
-    {"mxnet": ["took 1.", "2 sec\n"], "pytorch": ["took 3.4 sec\n"], "tensorflow": ["took 0.5 sec\n"]},
+    dict(zip(chapters.FRAMEWORKS, [["took 1.2 sec\n"], ["took 3.4 sec\n"], ["took 0.5 sec\n"]])),
+    dict(zip(chapters.FRAMEWORKS, [["a\nb\n"], ["a\n", "b\n"], ["a", "\nb\n"]])),
+    dict(zip(chapters.FRAMEWORKS, [["took 1.", "2 sec\n"], ["took 3.4 sec\n"], ["took 0.5 sec\n"]])),
 ], ids=["masked durations", "split streams", "a duration split over two pieces"])
 def test_outputs_equal_up_to_masking_and_stream_splits_are_shown_once(
         executed: Chapter, printed: dict[str, list[str]]) -> None:
@@ -221,3 +221,14 @@ def test_tags_change_only_needs_a_refresh(executed: Chapter) -> None:
     executed.source.write_text(SOURCE.replace(":tags: [pytorch]", ":tags: [pytorch, trained]"))
     assert chapters.status(executed, "pytorch").state == chapters.REFRESH
     assert chapters.status(executed, "mxnet").state == chapters.CURRENT
+
+
+def test_page_says_what_running_it_costs(executed: Chapter) -> None:
+    _execute(executed, lambda fw: [])
+    page = merge.merge(executed)
+    assert page.cells[0].source.startswith("# A tiny chapter")
+    note = page.cells[1].source
+    assert "MXNet 2 s, PyTorch 2 s, TensorFlow 2 s (wall time" in note  # 1.5 s recorded, no CPU seconds
+    records = {fw: {"seconds": 30.0, "cpu_seconds": 20.4 + i} for i, fw in enumerate(chapters.FRAMEWORKS)}
+    assert merge.cost_note(records).startswith("*Running this page takes MXNet 20 s, PyTorch 21 s, "
+                                               "TensorFlow 22 s of CPU")

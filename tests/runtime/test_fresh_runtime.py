@@ -30,7 +30,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-RUNNER = Path(__file__).resolve().parent / "run_notebook.py"
+sys.path.insert(0, str(ROOT))
+from tools.project import read_kernel_env  # noqa: E402
 FRAMEWORK = "pytorch"
 CHAPTER = "autoregression"
 NOTEBOOK = ROOT / "notebooks" / FRAMEWORK / f"{CHAPTER}.ipynb"
@@ -40,17 +41,6 @@ BASE_PACKAGES = ["torch==2.13.0", "ipykernel", "nbclient"]
 LEAKY = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV", "CONDA_PREFIX",
          "JUPYTER_PATH", "JUPYTER_DATA_DIR", "JUPYTER_CONFIG_DIR", "IPYTHONDIR",
          "D2LMINI_RESULTS_DIR", "D2LMINI_SOURCE")
-
-
-def kernel_env() -> dict[str, str]:
-    """The settings of tools/kernel.env, which every kernel of the book runs under."""
-    settings = {}
-    for line in (ROOT / "tools" / "kernel.env").read_text().splitlines():
-        line = line.strip()
-        if line and not line.startswith("#") and "=" in line:
-            key, value = line.split("=", 1)
-            settings[key.strip()] = value.strip()
-    return settings
 
 
 @dataclass
@@ -113,7 +103,7 @@ def run_fresh(tmp: Path) -> FreshRun:
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, env=env,
                    timeout=300)
     python = venv / "bin" / "python"
-    env.update(kernel_env())
+    env.update(read_kernel_env())  # what every kernel of the book runs under
     env.update({
         "PATH": f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}",
         "VIRTUAL_ENV": str(venv),
@@ -134,8 +124,10 @@ def run_fresh(tmp: Path) -> FreshRun:
     before = d2lmini_spec(python, env, workdir)
 
     executed_path = tmp / "executed.ipynb"
-    result = run([python, RUNNER, NOTEBOOK, executed_path, workdir], env, workdir,
-                 timeout=3000)
+    # tools/runner.py needs only nbformat and nbclient: the bare environment runs it
+    # (from the checkout root; the kernel itself starts in workdir).
+    result = run([python, "-m", "tools.runner", "run", NOTEBOOK, executed_path, "--cwd", workdir,
+                  "--timeout", "900"], env, ROOT, timeout=3000)
     log = result.stdout + result.stderr
     assert executed_path.is_file(), f"the notebook did not run:\n{log[-6000:]}"
     executed = json.loads(executed_path.read_text())

@@ -1,4 +1,4 @@
-"""Chapter sources and the per-framework notebooks split from them.
+"""Split: chapter sources and the per-framework notebooks made from them.
 
 A chapter is one MyST Markdown notebook in ``book/`` (jupytext format). A code cell
 tagged ``mxnet``, ``pytorch`` or ``tensorflow`` belongs to that framework; an untagged
@@ -29,15 +29,10 @@ import jupytext
 import nbformat
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-BOOK = ROOT / "book"
-NOTEBOOKS = ROOT / "notebooks"
-FRAMEWORKS = ("mxnet", "pytorch", "tensorflow")
-SOLUTION_TAG = "solution"
-DISPLAY_NAMES = {"mxnet": "MXNet", "pytorch": "PyTorch", "tensorflow": "TensorFlow"}
+from tools.project import BOOK, FRAMEWORKS, KERNEL_ENV_FILE, LABELS, NOTEBOOKS, ROOT, check_framework
+
 # Files whose content decides a notebook's outputs besides its own cells.
-KERNEL_ENV = ROOT / "tools" / "kernel.env"
-EXECUTOR = ROOT / "tools" / "execute.py"
+RUNNER = ROOT / "tools" / "runner.py"
 
 
 @dataclass(frozen=True)
@@ -111,8 +106,7 @@ def read_source(chapter: Chapter) -> nbformat.NotebookNode:
 
 def split(chapter: Chapter, framework: str) -> nbformat.NotebookNode:
     """The unexecuted notebook of one framework: markdown, shared and its own cells."""
-    if framework not in FRAMEWORKS:
-        raise ValueError(f"unknown framework {framework!r}; expected one of {FRAMEWORKS}")
+    check_framework(framework)
     source = read_source(chapter)
     nb = nbformat.v4.new_notebook()
     # Colab and Studio Lab know only the standard kernel name; `make lab` maps a
@@ -120,7 +114,7 @@ def split(chapter: Chapter, framework: str) -> nbformat.NotebookNode:
     nb.metadata = {
         "kernelspec": {
             "name": "python3",
-            "display_name": f"Python 3 ({DISPLAY_NAMES[framework]})",
+            "display_name": f"Python 3 ({LABELS[framework]})",
             "language": "python",
         },
         "language_info": {"name": "python"},
@@ -186,19 +180,11 @@ def content_hash(nb: nbformat.NotebookNode, framework: str) -> str:
     """Hash of the code cells plus every file that decides what executing them prints."""
     h = hashlib.sha256()
     h.update(json.dumps(code_cells(nb)).encode())
-    deps = _d2lmini_files(framework) + [ROOT / "requirements" / f"{framework}.txt", KERNEL_ENV, EXECUTOR]
+    deps = _d2lmini_files(framework) + [ROOT / "requirements" / f"{framework}.txt", KERNEL_ENV_FILE, RUNNER]
     for path in deps:
         h.update(path.relative_to(ROOT).as_posix().encode())
         h.update(path.read_bytes())
     return h.hexdigest()
-
-
-def stored_hash(path: Path) -> str | None:
-    """The hash a committed notebook was executed for, or None if there is none."""
-    if not path.exists():
-        return None
-    nb = nbformat.read(path, as_version=4)
-    return nb.metadata.get("d2lmini", {}).get("source_hash")
 
 
 CURRENT, REFRESH, EXECUTE = "current", "refresh", "execute"
@@ -264,22 +250,20 @@ def refresh(state: NotebookState) -> None:
     nbformat.write(nb, state.path)
 
 
-def stale_notebooks() -> list[tuple[Chapter, str]]:
-    """(chapter, framework) pairs whose committed notebook does not match the sources."""
-    return [(s.chapter, s.framework) for s in statuses() if s.state != CURRENT]
-
-
 def _cells(nb: nbformat.NotebookNode) -> list[tuple[str, str, str, list[str]]]:
     """What a notebook's cells say, outputs aside (ids, kinds, sources, tags)."""
     return [(c["id"], c.cell_type, c.source, list(c.metadata.get("tags", []))) for c in nb.cells]
 
 
-def read_kernel_env() -> dict[str, str]:
-    """The KEY=VALUE settings of tools/kernel.env."""
-    env = {}
-    for line in KERNEL_ENV.read_text().splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            key, _, value = line.partition("=")
-            env[key.strip()] = value.strip()
-    return env
+def write_split(frameworks: tuple[str, ...] = FRAMEWORKS, names: tuple[str, ...] = ()) -> int:
+    """Write the unexecuted split notebooks to _build/split/<framework>/ (to inspect them)."""
+    out = ROOT / "_build" / "split"
+    for chapter in chapters():
+        if names and chapter.name not in names:
+            continue
+        for framework in frameworks:
+            path = out / framework / f"{chapter.name}.ipynb"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(split(chapter, framework), path)
+            print(f"wrote {path.relative_to(ROOT)}")
+    return 0

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from page_figures import benchmark_figures, test_run_rows
-from tools.chapters import FRAMEWORKS, ROOT
+from tools.project import FRAMEWORKS, ROOT
 
 PAGE = "conv_wavenet"
 MODELS = ("conv_gru", "wavenet", "gated_wavenet")

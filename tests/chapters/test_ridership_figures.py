@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.chapters import FRAMEWORKS, ROOT
+from tools.project import FRAMEWORKS, ROOT
 
 PAGE = "ridership_baselines"
 

@@ -12,7 +12,7 @@ import json
 import os
 from pathlib import Path
 
-from tools.chapters import ROOT
+from tools.project import ROOT
 
 Key = tuple[str, str]  # (model, metric)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from page_figures import benchmark_figures, test_run_rows
-from tools.chapters import FRAMEWORKS
+from tools.project import FRAMEWORKS
 
 PAGE = "ridership_multistep"
 
