@@ -3,6 +3,9 @@
 Only numpy, matplotlib and the standard library are used here; the framework modules
 (`d2lmini.torch`, `d2lmini.mxnet`, `d2lmini.tensorflow`) build on top of this file.
 Tensors of any framework are accepted wherever numbers are plotted, via `_to_numpy`.
+The helpers whose code is the same in every framework but which call a framework's own
+pieces (`record_result`, `make_windows`, `fit_forecaster`, ...) are the methods of
+`FrameworkHelpers`; each framework module binds them to its pieces.
 """
 
 from __future__ import annotations
@@ -13,15 +16,16 @@ import numbers
 import os
 import random
 import sys
-import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+
+from ._atomic import replace_atomically
 
 __all__ = ["set_figsize", "plot", "TrainingPlot", "Timer"]
 
@@ -329,108 +333,16 @@ def _mean_loss(total: float, count: int) -> float:
     return total / count
 
 
+def _stack_predictions(preds: list[np.ndarray], ys: list[np.ndarray]
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """The batches of predictions and of targets of `predict_windows`, each as one array."""
+    if not ys:
+        raise ValueError("data_iter yielded no examples")
+    return np.concatenate(preds), np.concatenate(ys)
+
+
 # ----------------------------------------------------------------------------
 # result records: results/<framework>/<page>.json, compared across frameworks by the book
-
-def _results_dir(framework: str) -> Path:
-    """$D2LMINI_RESULTS_DIR/<fw>, else <repo root>/results/<fw>, else ./results/<fw>."""
-    if os.environ.get("D2LMINI_RESULTS_DIR"):
-        return Path(os.environ["D2LMINI_RESULTS_DIR"]) / framework
-    # notebooks run from their own folder; the repo root is recognised by its markers
-    return (_repository_root() or Path.cwd()) / "results" / framework
-
-
-def _check_name(value: Any, name: str) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a str, got {type(value).__name__} {value!r}")
-    if not value.strip():
-        raise ValueError(f"{name} must be a non-empty string, got {value!r}")
-    return value
-
-
-def _record_result(framework: str, page: str, model: str, metric: str, value: float,
-                   seed: int) -> Path:
-    """Insert or update the row (model, metric) of results/<framework>/<page>.json."""
-    if framework not in FRAMEWORKS:
-        raise ValueError(f"framework must be one of {FRAMEWORKS}, got {framework!r}")
-    page, model, metric = (_check_name(v, n) for v, n in
-                           ((page, "page"), (model, "model"), (metric, "metric")))
-    if any(sep in page for sep in ("/", "\\", os.sep)) or page in (".", ".."):
-        raise ValueError(f"page must be a plain file stem such as 'rnn-scratch', got {page!r}")
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"value must be a real number (use float(...) on tensors), "
-                        f"got {type(value).__name__} {value!r}")
-    if not math.isfinite(value):
-        raise ValueError(f"value must be finite, got {value!r}")
-    seed = _check_seed(seed)
-
-    path = _results_dir(framework) / f"{page}.json"
-    rows = json.loads(path.read_text()) if path.exists() else []
-    rows = [r for r in rows if (r["model"], r["metric"]) != (model, metric)]
-    rows.append(dict(page=page, model=model, metric=metric, value=float(value), seed=seed))
-    rows.sort(key=lambda r: (r["model"], r["metric"]))
-    _write_json_atomically(path, rows)
-    return path
-
-
-def _write_json_atomically(path: Path, data: Any) -> None:
-    """Write a temp file and rename it, so a crash never leaves half a JSON file behind."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(json.dumps(data, indent=1) + "\n")
-        os.chmod(tmp, 0o644)  # mkstemp makes files private; results are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _check_framework_page(framework: str, page: Any) -> str:
-    if framework not in FRAMEWORKS:
-        raise ValueError(f"framework must be one of {FRAMEWORKS}, got {framework!r}")
-    page = _check_name(page, "page")
-    if any(sep in page for sep in ("/", "\\", os.sep)) or page in (".", ".."):
-        raise ValueError(f"page must be a plain file stem such as 'rnn-scratch', got {page!r}")
-    return page
-
-
-def _load_results(framework: str, page: str) -> list[dict]:
-    """The rows of results/<framework>/<page>.json (see `_record_result`), or [] if none."""
-    page = _check_framework_page(framework, page)
-    path = _results_dir(framework) / f"{page}.json"
-    return json.loads(path.read_text()) if path.exists() else []
-
-
-# What training a model cost: its number of parameters and its training time. The time
-# depends on the machine, so it stays out of the results files (which re-executions must
-# reproduce exactly) and goes to results/training/<framework>/<page>.json instead;
-# `make benchmark` collects both into its figures `params` and `train_seconds`.
-def _training_path(framework: str, page: str) -> Path:
-    return _results_dir(framework).parent / "training" / framework / f"{page}.json"
-
-
-def _record_training(framework: str, page: str, model: str, params: int, seconds: float) -> Path:
-    """Insert or update `model` in results/training/<framework>/<page>.json."""
-    page = _check_framework_page(framework, page)
-    model = _check_name(model, "model")
-    if isinstance(seconds, bool) or not isinstance(seconds, numbers.Real):
-        raise TypeError(f"seconds must be a real number, got {type(seconds).__name__} {seconds!r}")
-    if not math.isfinite(seconds) or seconds < 0:
-        raise ValueError(f"seconds must be finite and >= 0, got {seconds!r}")
-    path = _training_path(framework, page)
-    models = json.loads(path.read_text()) if path.exists() else {}
-    models[model] = {"params": int(params), "seconds": round(float(seconds), 3)}
-    _write_json_atomically(path, dict(sorted(models.items())))
-    return path
-
-
-def _load_training(framework: str, page: str) -> dict[str, dict[str, float]]:
-    """model -> {"params", "seconds"} recorded by `_record_training` for `page`; {} if none."""
-    path = _training_path(framework, _check_framework_page(framework, page))
-    return json.loads(path.read_text()) if path.exists() else {}
-
 
 def _repository_root() -> Path | None:
     """The book's repository (the first folder upwards holding _config.yml and d2lmini/)."""
@@ -441,15 +353,42 @@ def _repository_root() -> Path | None:
     return None
 
 
-def _load_benchmark(framework: str, page: str) -> dict[tuple[str, str], float]:
-    """(model, metric) -> median over the seeds, from the repository's committed
-    results/benchmark/<framework>/<page>.json; {} outside a clone or without the file."""
-    page = _check_framework_page(framework, page)
-    root = _repository_root()
-    path = None if root is None else root / "results" / "benchmark" / framework / f"{page}.json"
-    if path is None or not path.is_file():
-        return {}
-    return {(f["model"], f["metric"]): f["median"] for f in json.loads(path.read_text())["figures"]}
+def _results_dir(framework: str) -> Path:
+    """$D2LMINI_RESULTS_DIR/<fw>, else <repo root>/results/<fw>, else ./results/<fw>."""
+    if os.environ.get("D2LMINI_RESULTS_DIR"):
+        return Path(os.environ["D2LMINI_RESULTS_DIR"]) / framework
+    # notebooks run from their own folder; the repo root is recognised by its markers
+    return (_repository_root() or Path.cwd()) / "results" / framework
+
+
+def _training_path(framework: str, page: str) -> Path:
+    """Where training costs go: beside the results folder, in training/<fw>/<page>.json."""
+    return _results_dir(framework).parent / "training" / framework / f"{page}.json"
+
+
+def _check_name(value: Any, name: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {type(value).__name__} {value!r}")
+    if not value.strip():
+        raise ValueError(f"{name} must be a non-empty string, got {value!r}")
+    return value
+
+
+def _check_file_stem(page: str) -> str:
+    if any(sep in page for sep in ("/", "\\", os.sep)) or page in (".", ".."):
+        raise ValueError(f"page must be a plain file stem such as 'rnn-scratch', got {page!r}")
+    return page
+
+
+def _write_json_atomically(path: Path, data: Any) -> None:
+    """Write `data` as JSON; a crash never leaves half a file behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with replace_atomically(path) as f:
+        f.write(json.dumps(data, indent=1) + "\n")
+
+
+def _read_json(path: Path, default: Any) -> Any:
+    return json.loads(path.read_text()) if path.exists() else default
 
 
 # ----------------------------------------------------------------------------
@@ -512,10 +451,10 @@ def _seq2seq_arrays(series: Any, seq_length: Any, ahead: Any,
 
 
 class _FitMonitor:
-    """Bookkeeping of `fit_forecaster`: MAE in riders, best epoch, patience and the plot."""
+    """Bookkeeping of `fit_forecaster`: the unscaled MAE, best epoch, patience and the plot."""
 
     def __init__(self, num_epochs: Any, lr: Any, patience: Any, delta: Any, scale: Any,
-                 plot_every: Any) -> None:
+                 plot_every: Any, ylabel: Any = "MAE") -> None:
         self.num_epochs = _check_int(num_epochs, "num_epochs", minimum=1)
         for value, name in ((lr, "lr"), (delta, "delta")):
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -529,7 +468,9 @@ class _FitMonitor:
         if self.scale.ndim != 1 or not np.all(self.scale > 0):
             raise ValueError(f"scale must be a positive number or one per output, got {scale!r}")
         self.plot_every = _check_int(plot_every, "plot_every")
-        self.fig = (TrainingPlot(ylabel="MAE (riders)", legend=["train", "valid"])
+        if not isinstance(ylabel, str):
+            raise TypeError(f"ylabel must be a str, got {type(ylabel).__name__} {ylabel!r}")
+        self.fig = (TrainingPlot(ylabel=ylabel, legend=["train", "valid"])
                     if self.plot_every else None)
         self.best, self.best_epoch, self.epoch = math.inf, 0, 0
 
@@ -538,8 +479,8 @@ class _FitMonitor:
         num_epochs (epoch e of E uses lr * (1 + cos(pi * e / E)) / 2)."""
         return self.lr * (1 + math.cos(math.pi * self.epoch / self.num_epochs)) / 2
 
-    def riders(self, abs_error_sum: np.ndarray, count: int) -> float:
-        """Mean over outputs of the MAE in riders, from per-output sums of |error|."""
+    def unscaled_mae(self, abs_error_sum: np.ndarray, count: int) -> float:
+        """Mean over outputs of the MAE times `scale`, from per-output sums of |error|."""
         if count == 0:
             raise ValueError("the data yielded no examples")
         mae = np.asarray(abs_error_sum, dtype=np.float64).reshape(-1) / count
@@ -560,3 +501,231 @@ class _FitMonitor:
             redraw = stop or self.epoch % self.plot_every == 0
             self.fig.add(self.epoch, [train_mae, valid_mae], redraw=redraw)
         return improved, stop
+
+
+class ForecastTrainer(Protocol):
+    """What `fit_forecaster` needs from a framework: one object per training run.
+
+    It is made as ``trainer(net, train_iter, valid_iter, lr, delta)``, which puts the
+    net where it trains and makes Adam (learning rate `lr`) and the Huber loss (quadratic
+    below `delta`). Sums of |error| are per output, in float64, with the example count.
+    """
+
+    def set_learning_rate(self, lr: float) -> None:
+        """Use `lr` from the next update on."""
+
+    def train_epoch(self) -> tuple[np.ndarray, int]:
+        """One pass of updates over train_iter; the sums of |y_hat - y| and the count."""
+
+    def valid_error_sums(self) -> tuple[np.ndarray, int]:
+        """The sums of |y_hat - y| over valid_iter in prediction mode, and the count."""
+
+    def get_weights(self) -> Any:
+        """A copy of the net's weights, which later updates leave unchanged."""
+
+    def set_weights(self, weights: Any) -> None:
+        """Give the net the weights that `get_weights` returned."""
+
+
+# ----------------------------------------------------------------------------
+# the helpers that every framework module exposes with the same code
+
+DataIter = Any  # in each framework module: the type that its load_array returns
+
+#: The public names of d2lmini.mxnet, d2lmini.torch and d2lmini.tensorflow (their __all__).
+PUBLIC_NAMES = (
+    "DATA_HUB", "DownloadError", "RIDERSHIP_SCALE", "Timer", "TrainingPlot", "Vocab",
+    "download", "evaluate_loss", "extract", "fit_forecaster", "load_array", "load_benchmark",
+    "load_names", "load_results", "load_ridership", "load_time_machine", "load_training",
+    "make_seq2seq_windows", "make_windows", "num_gpus", "plot", "predict", "predict_windows",
+    "record_result", "record_training", "seed_everything", "set_figsize", "try_gpu",
+)
+
+
+class FrameworkHelpers:
+    """The helpers whose code is the same in every framework, bound to one framework.
+
+    A framework module makes one instance, from its framework's name (its folder under
+    results/) and the few framework-specific pieces these helpers call: its
+    `load_array`, its `predict_windows`, a function that counts a net's trainable
+    parameters, and its `ForecastTrainer` class. It then exports the instance's
+    `functions()` under their own names, so that `d2l.record_result` has the same
+    signature and docstring in every framework (they are bound methods).
+    """
+
+    def __init__(self, framework: str, *, load_array: Callable[..., Any],
+                 predict_windows: Callable[..., tuple[np.ndarray, np.ndarray]],
+                 count_params: Callable[[Any], int], trainer: Callable[..., ForecastTrainer]
+                 ) -> None:
+        if framework not in FRAMEWORKS:
+            raise ValueError(f"framework must be one of {FRAMEWORKS}, got {framework!r}")
+        self.framework = framework
+        self._load_array = load_array
+        self._predict_windows = predict_windows
+        self._count_params = count_params
+        self._trainer = trainer
+
+    def functions(self) -> SharedFunctions:
+        """The bound helpers, in the order of `SharedFunctions`' fields."""
+        return SharedFunctions(*(getattr(self, name) for name in SharedFunctions._fields))
+
+    # -- result records --------------------------------------------------------
+
+    def record_result(self, page: str, model: str, metric: str, value: float, seed: int) -> Path:
+        """Insert or update the row (model, metric) of results/<framework>/<page>.json;
+        return its path. <framework> is the module's FRAMEWORK: mxnet, pytorch or tensorflow.
+
+        The folder is $D2LMINI_RESULTS_DIR/<framework> if set, else results/<framework> in
+        the book's repository root (found from the working directory), else
+        ./results/<framework>.
+        """
+        page, model, metric = (_check_name(v, n) for v, n in
+                               ((page, "page"), (model, "model"), (metric, "metric")))
+        _check_file_stem(page)
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"value must be a real number (use float(...) on tensors), "
+                            f"got {type(value).__name__} {value!r}")
+        if not math.isfinite(value):
+            raise ValueError(f"value must be finite, got {value!r}")
+        seed = _check_seed(seed)
+        path = _results_dir(self.framework) / f"{page}.json"
+        rows = [r for r in _read_json(path, []) if (r["model"], r["metric"]) != (model, metric)]
+        rows.append(dict(page=page, model=model, metric=metric, value=float(value), seed=seed))
+        rows.sort(key=lambda r: (r["model"], r["metric"]))
+        _write_json_atomically(path, rows)
+        return path
+
+    def load_results(self, page: str) -> list[dict]:
+        """The rows recorded by `record_result` for `page` (dicts with page, model, metric,
+        value, seed), read from the folder that `record_result` writes to; [] if none."""
+        page = _check_file_stem(_check_name(page, "page"))
+        return _read_json(_results_dir(self.framework) / f"{page}.json", [])
+
+    def record_training(self, page: str, model: str, net: Any, seconds: float) -> Path:
+        """Record what training `net` cost: its trainable parameters and `seconds`, under
+        `model` in results/training/<framework>/<page>.json; return the file's path.
+
+        Times depend on the machine, so they are kept apart from the results files, which
+        re-executions must reproduce exactly; the folder follows $D2LMINI_RESULTS_DIR like
+        `record_result`'s (its parent's training/<framework>/). `make benchmark` collects
+        both figures as `params` and `train_seconds`.
+        """
+        params = self._count_params(net)
+        page = _check_file_stem(_check_name(page, "page"))
+        model = _check_name(model, "model")
+        if isinstance(seconds, bool) or not isinstance(seconds, numbers.Real):
+            raise TypeError(f"seconds must be a real number, got {type(seconds).__name__} "
+                            f"{seconds!r}")
+        if not math.isfinite(seconds) or seconds < 0:
+            raise ValueError(f"seconds must be finite and >= 0, got {seconds!r}")
+        path = _training_path(self.framework, page)
+        models = _read_json(path, {})
+        models[model] = {"params": int(params), "seconds": round(float(seconds), 3)}
+        _write_json_atomically(path, dict(sorted(models.items())))
+        return path
+
+    def load_training(self, page: str) -> dict[str, dict[str, float]]:
+        """model -> {"params": ..., "seconds": ...} recorded by `record_training` for `page`,
+        from the folder that `record_training` writes to; {} if none."""
+        page = _check_file_stem(_check_name(page, "page"))
+        return _read_json(_training_path(self.framework, page), {})
+
+    def load_benchmark(self, page: str) -> dict[tuple[str, str], float]:
+        """(model, metric) -> the median over the seeds of `make benchmark`, read from the
+        book's committed results/benchmark/<framework>/<page>.json; {} outside a clone of
+        the book (Colab, an assignment) or when the page has no benchmark."""
+        page = _check_file_stem(_check_name(page, "page"))
+        root = _repository_root()
+        if root is None:
+            return {}
+        path = root / "results" / "benchmark" / self.framework / f"{page}.json"
+        if not path.is_file():
+            return {}
+        figures = json.loads(path.read_text())["figures"]
+        return {(f["model"], f["metric"]): f["median"] for f in figures}
+
+    # -- forecasting -----------------------------------------------------------
+
+    def make_windows(self, series: Any, seq_length: int, ahead: int = 1, batch_size: int = 32,
+                     shuffle: bool = False, targets: Any = None) -> DataIter:
+        """Batches of (windows of `seq_length` steps, the `ahead` target steps after each).
+
+        `series` of shape (T,) gives windows of shape (batch, seq_length); of shape (T, C),
+        windows of shape (batch, seq_length, C). Targets are taken from `targets` (shape
+        (T,) or (T, K), aligned with `series`), by default from `series` itself, and have
+        shape (batch, ahead * K), day by day. A series of T steps gives
+        T - seq_length - ahead + 1 examples. Shuffled orders repeat after `seed_everything`.
+        """
+        X, Y = _window_arrays(series, seq_length, ahead, targets)
+        return self._load_array((X, Y), batch_size, shuffle=shuffle)
+
+    def make_seq2seq_windows(self, series: Any, seq_length: int, ahead: int,
+                             batch_size: int = 32, shuffle: bool = False,
+                             targets: Any = None) -> DataIter:
+        """Like `make_windows`, but with targets for every step of each window.
+
+        The windows are those of `make_windows`; the targets have shape
+        (batch, seq_length, ahead * K): at step s, the `ahead` days after day s of the
+        window, day by day, so the targets of the last step are those of `make_windows`.
+        """
+        X, Y = _seq2seq_arrays(series, seq_length, ahead, targets)
+        return self._load_array((X, Y), batch_size, shuffle=shuffle)
+
+    def predict(self, net: Any, X: Any, batch_size: int = 256) -> np.ndarray:
+        """The outputs of `net` for the examples X (the first axis), as one numpy array.
+
+        Runs in batches and in prediction mode, like `predict_windows`; for forecasts
+        built step by step from numpy windows, e.g. when feeding a model its own output.
+        """
+        X = _to_numpy(X).astype(np.float32)
+        dummy_targets = np.zeros(len(X), dtype=np.float32)  # predict_windows wants (X, y)
+        batches = self._load_array((X, dummy_targets), batch_size, shuffle=False)
+        preds, _ = self._predict_windows(net, batches)
+        return preds
+
+    def fit_forecaster(self, net: Any, train_iter: Iterable[Any], valid_iter: Iterable[Any],
+                       num_epochs: int, lr: float, patience: int | None = None,
+                       delta: float = 1.0, scale: float | Sequence[float] = 1.0,
+                       plot_every: int = 5, ylabel: str = "MAE") -> float:
+        """Train a forecaster with Adam on the Huber loss; return its best validation MAE.
+
+        The learning rate decays from `lr` to 0 along a half cosine over `num_epochs`
+        epochs. The Huber loss is quadratic for errors below `delta` (in the units of the
+        targets) and grows linearly beyond, so a small `delta` makes it close to the MAE.
+        After every epoch the MAE on `valid_iter` is computed in the units that `scale`
+        converts to (the errors times `scale`, one number or one per output; with several
+        outputs, their mean). Training stops after `num_epochs`, or earlier when `patience`
+        epochs in a row brought no new best (None: never), and the weights of the best
+        epoch are restored. Every `plot_every` epochs (0: never) a live plot shows the
+        train and validation MAE, its y axis labelled `ylabel`. The net trains on the GPU
+        when there is one (`try_gpu()`): PyTorch and MXNet move its parameters there, where
+        they stay, and each batch follows them; TensorFlow places the computation itself.
+        """
+        monitor = _FitMonitor(num_epochs, lr, patience, delta, scale, plot_every, ylabel)
+        trainer = self._trainer(net, train_iter, valid_iter, lr, delta)
+        best = None
+        stop = False
+        while not stop:
+            trainer.set_learning_rate(monitor.learning_rate())
+            train_mae = monitor.unscaled_mae(*trainer.train_epoch())
+            valid_mae = monitor.unscaled_mae(*trainer.valid_error_sums())
+            improved, stop = monitor.end_epoch(train_mae, valid_mae)
+            if improved:
+                best = trainer.get_weights()
+        if best is not None:  # None only if no epoch had a finite validation MAE
+            trainer.set_weights(best)
+        return monitor.best
+
+
+class SharedFunctions(NamedTuple):
+    """The helpers of `FrameworkHelpers.functions()`, one field per public name."""
+
+    record_result: Callable[..., Path]
+    load_results: Callable[..., list]
+    record_training: Callable[..., Path]
+    load_training: Callable[..., dict]
+    load_benchmark: Callable[..., dict]
+    make_windows: Callable[..., Any]
+    make_seq2seq_windows: Callable[..., Any]
+    predict: Callable[..., np.ndarray]
+    fit_forecaster: Callable[..., float]

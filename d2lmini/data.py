@@ -22,8 +22,10 @@ from typing import BinaryIO
 
 import pandas as pd
 
-__all__ = ["DATA_HUB", "DownloadError", "download", "extract", "load_names", "load_ridership",
-           "load_time_machine"]
+from ._atomic import replace_atomically
+
+__all__ = ["DATA_HUB", "DownloadError", "RIDERSHIP_SCALE", "download", "extract", "load_names",
+           "load_ridership", "load_time_machine"]
 
 _NAMES_URL = "https://raw.githubusercontent.com/jvalhondo/spanish-names-surnames/master/"
 
@@ -68,26 +70,19 @@ def _cache_dir(cache_dir: str | os.PathLike | None) -> Path:
 
 
 def _copy_verified(src: BinaryIO, path: Path, sha256: str, source: str) -> None:
-    """Stream `src` to a temp file beside `path`, check its sha256, then rename it into place.
+    """Stream `src` to `path`, checking its sha256 on the way.
 
-    Readers therefore see either no file or a complete, verified one; on any failure
-    (checksum, network, Ctrl-C) the temp file is removed.
+    Readers see either no file or a complete, verified one: on any failure (checksum,
+    network, Ctrl-C) nothing is left behind.
     """
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
+    with replace_atomically(path, "wb", suffix=".part") as f:
         digest = hashlib.sha256()
-        with os.fdopen(fd, "wb") as f:
-            while chunk := src.read(1 << 20):
-                digest.update(chunk)
-                f.write(chunk)
+        while chunk := src.read(1 << 20):
+            digest.update(chunk)
+            f.write(chunk)
         if digest.hexdigest() != sha256:
             raise DownloadError(f"checksum mismatch for {path.name} from {source}: "
                                 f"expected sha256 {sha256}, got {digest.hexdigest()}")
-        os.chmod(tmp, 0o644)  # mkstemp makes files private; cached data is not secret
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def download(name: str, cache_dir: str | os.PathLike | None = None) -> Path:
@@ -171,6 +166,10 @@ def extract(archive: str | os.PathLike, dest_dir: str | os.PathLike | None = Non
 
 
 _RIDERSHIP_CSV = "ridership/CTA_-_Ridership_-_Daily_Boarding_Totals.csv"
+
+#: Riders per unit of the ridership series that the chapters train on (millions of boardings,
+#: as in the published recipes); an error of 1 in those units is RIDERSHIP_SCALE riders.
+RIDERSHIP_SCALE = 1e6
 
 
 def load_ridership(cache_dir: str | os.PathLike | None = None) -> pd.DataFrame:

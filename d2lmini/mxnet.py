@@ -1,38 +1,27 @@
 """MXNet versions of the d2lmini helpers. Usage: ``from d2lmini import mxnet as d2l``.
 
-Same names and signatures as `d2lmini.torch` and `d2lmini.tensorflow`; framework-free
-helpers are re-exported from `d2lmini.core` and `d2lmini.data`.
+Only what MXNet does its own way is written here; the rest comes from `d2lmini.core`
+(see `core.FrameworkHelpers`, bound at the end of this file) and `d2lmini.data`.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 import mxnet as mx
 import numpy as np
 from mxnet import autograd, gluon
 
-from .core import (Timer, TrainingPlot, _batch_loss_sum, _check_arrays,
-                   _check_device_index, _FitMonitor, _load_benchmark, _load_results,
-                   _load_training, _mean_loss, _record_training,
-                   _record_result, _seed_python_numpy, _seq2seq_arrays, _to_numpy,
-                   _window_arrays, plot, set_figsize)
-from .data import (DATA_HUB, DownloadError, download, extract, load_names,
+from . import core
+from .core import (Timer, TrainingPlot, _batch_loss_sum, _check_arrays, _check_device_index,
+                   _mean_loss, _seed_python_numpy, _stack_predictions, plot, set_figsize)
+from .data import (DATA_HUB, RIDERSHIP_SCALE, DownloadError, download, extract, load_names,
                    load_ridership, load_time_machine)
 from .text import Vocab
 
-__all__ = [
-    "DATA_HUB", "DownloadError", "Timer", "TrainingPlot", "Vocab", "download", "evaluate_loss",
-    "extract", "fit_forecaster", "load_array", "load_benchmark", "load_names",
-    "load_results", "load_training",
-    "load_ridership", "load_time_machine",
-    "make_seq2seq_windows", "make_windows", "num_gpus", "plot", "predict", "predict_windows",
-    "record_result", "record_training",
-    "seed_everything", "set_figsize", "try_gpu",
-]
+__all__ = list(core.PUBLIC_NAMES)
 
 FRAMEWORK = "mxnet"  # folder name under results/
 Device = mx.Context  # what try_gpu returns
@@ -112,78 +101,12 @@ def evaluate_loss(net: Callable[..., Any], data_iter: Iterable[Any],
     return _mean_loss(total, count)
 
 
-def record_result(page: str, model: str, metric: str, value: float, seed: int) -> Path:
-    """Insert or update the row (model, metric) of results/mxnet/<page>.json; return its path.
-
-    The folder is $D2LMINI_RESULTS_DIR/mxnet if set, else results/mxnet in the book's
-    repository root (found from the working directory), else ./results/mxnet.
-    """
-    return _record_result(FRAMEWORK, page, model, metric, value, seed)
-
-
-def load_results(page: str) -> list[dict]:
-    """The rows recorded by `record_result` for `page` (dicts with page, model, metric,
-    value, seed), read from the folder that `record_result` writes to; [] if none."""
-    return _load_results(FRAMEWORK, page)
-
-
-def record_training(page: str, model: str, net: Any, seconds: float) -> Path:
-    """Record what training `net` cost: its trainable parameters and `seconds`, under
-    `model` in results/training/mxnet/<page>.json; return the file's path.
-
-    Times depend on the machine, so they are kept apart from the results files, which
-    re-executions must reproduce exactly; the folder follows $D2LMINI_RESULTS_DIR like
-    `record_result`'s (its parent's training/mxnet/). `make benchmark` collects both
-    figures as `params` and `train_seconds`.
-    """
-    return _record_training(FRAMEWORK, page, model, _count_params(net), seconds)
-
-
-def load_training(page: str) -> dict[str, dict[str, float]]:
-    """model -> {"params": ..., "seconds": ...} recorded by `record_training` for `page`,
-    from the folder that `record_training` writes to; {} if none."""
-    return _load_training(FRAMEWORK, page)
-
-
 def _count_params(net: Any) -> int:
     """Trainable parameters of an initialized Gluon block."""
     if not isinstance(net, gluon.Block):
         raise TypeError(f"net must be a gluon.Block, got {type(net).__name__}")
     params = [p for p in net.collect_params().values() if p.grad_req != "null"]
     return int(sum(p.data().size for p in params))
-
-
-def load_benchmark(page: str) -> dict[tuple[str, str], float]:
-    """(model, metric) -> the median over the seeds of `make benchmark`, read from the
-    book's committed results/benchmark/mxnet/<page>.json; {} outside a clone of the book
-    (Colab, an assignment) or when the page has no benchmark."""
-    return _load_benchmark(FRAMEWORK, page)
-
-
-def make_windows(series: Any, seq_length: int, ahead: int = 1, batch_size: int = 32,
-                 shuffle: bool = False, targets: Any = None) -> DataIter:
-    """Batches of (windows of `seq_length` steps, the `ahead` target steps after each).
-
-    `series` of shape (T,) gives windows of shape (batch, seq_length); of shape (T, C),
-    windows of shape (batch, seq_length, C). Targets are taken from `targets` (shape
-    (T,) or (T, K), aligned with `series`), by default from `series` itself, and have
-    shape (batch, ahead * K), day by day. A series of T steps gives
-    T - seq_length - ahead + 1 examples. Shuffled orders repeat after `seed_everything`.
-    """
-    X, Y = _window_arrays(series, seq_length, ahead, targets)
-    return load_array((X, Y), batch_size, shuffle=shuffle)
-
-
-def make_seq2seq_windows(series: Any, seq_length: int, ahead: int, batch_size: int = 32,
-                         shuffle: bool = False, targets: Any = None) -> DataIter:
-    """Like `make_windows`, but with targets for every step of each window.
-
-    The windows are those of `make_windows`; the targets have shape
-    (batch, seq_length, ahead * K): at step s, the `ahead` days after day s of the
-    window, day by day, so the targets of the last step are those of `make_windows`.
-    """
-    X, Y = _seq2seq_arrays(series, seq_length, ahead, targets)
-    return load_array((X, Y), batch_size, shuffle=shuffle)
 
 
 def _abs_error_sums(net: Any, data_iter: Iterable[Any]) -> tuple[np.ndarray, int]:
@@ -197,57 +120,48 @@ def _abs_error_sums(net: Any, data_iter: Iterable[Any]) -> tuple[np.ndarray, int
     return np.asarray(total.asnumpy() if count else total), count
 
 
-def fit_forecaster(net: Any, train_iter: Iterable[Any], valid_iter: Iterable[Any],
-                   num_epochs: int, lr: float, patience: int | None = None, delta: float = 1.0,
-                   scale: Any = 1e6, plot_every: int = 5) -> float:
-    """Train a forecaster with Adam on the Huber loss; return its best validation MAE.
+class _GluonTrainer:
+    """MXNet's part of `fit_forecaster` (see `d2lmini.core.ForecastTrainer`)."""
 
-    The learning rate decays from `lr` to 0 along a half cosine over `num_epochs`
-    epochs. The Huber loss is quadratic for errors below `delta` (in the units of the targets)
-    and grows linearly beyond, so a small `delta` makes it close to the MAE. After every
-    epoch the MAE on `valid_iter` is computed in riders (errors times `scale`, one
-    number or one per output; with several outputs, their mean). Training
-    stops after `num_epochs`, or earlier when `patience` epochs in a row brought no new
-    best (None: never), and the weights of the best epoch are restored. Every `plot_every` epochs (0: never) a
-    live plot shows the train and validation MAE. The net's parameters are moved to
-    `try_gpu()` and stay there; each batch follows them.
-    """
-    monitor = _FitMonitor(num_epochs, lr, patience, delta, scale, plot_every)
-    ctx = try_gpu()
-    if _context_of(net) != ctx:  # reset_ctx copies every parameter: only when needed
-        net.collect_params().reset_ctx(ctx)
-    huber = gluon.loss.HuberLoss(rho=delta)  # Gluon's version is the others' divided by delta
+    def __init__(self, net: gluon.Block, train_iter: Iterable[Any], valid_iter: Iterable[Any],
+                 lr: float, delta: float) -> None:
+        self.net, self.train_iter, self.valid_iter = net, train_iter, valid_iter
+        self.ctx = try_gpu()
+        if _context_of(net) != self.ctx:  # reset_ctx copies every parameter: only when needed
+            net.collect_params().reset_ctx(self.ctx)
+        self.delta = delta
+        self.huber = gluon.loss.HuberLoss(rho=delta)  # the others' Huber loss divided by delta
+        self.params = net.collect_params()
+        self.trainer = gluon.Trainer(self.params, "adam", {"learning_rate": lr})
 
-    def loss(y_hat, y):
-        return delta * huber(y_hat, y)
+    def set_learning_rate(self, lr: float) -> None:
+        self.trainer.set_learning_rate(lr)
 
-    params = net.collect_params()
-    trainer = gluon.Trainer(params, "adam", {"learning_rate": lr})
-    best = None  # copied after the first epoch: parameters may wait for the first batch
-    stop = False
-    while not stop:
-        trainer.set_learning_rate(monitor.learning_rate())
-        train_sum, count = 0.0, 0
-        for batch in train_iter:
-            X, y = _on(ctx, batch)
+    def train_epoch(self) -> tuple[np.ndarray, int]:
+        total, count = 0.0, 0
+        for batch in self.train_iter:
+            X, y = _on(self.ctx, batch)
             with autograd.record():
-                y_hat = net(X)
-                l = loss(y_hat, y)
+                y_hat = self.net(X)
+                l = self.delta * self.huber(y_hat, y)
             l.backward()
-            trainer.step(y.shape[0])  # the gradient of the summed loss, per example
-            train_sum = train_sum + (y_hat - y).abs().sum(axis=0).astype("float64")
+            self.trainer.step(y.shape[0])  # the gradient of the summed loss, per example
+            total = total + (y_hat - y).abs().sum(axis=0).astype("float64")
             count += y.shape[0]
-        train_mae = monitor.riders(np.asarray(train_sum.asnumpy() if count else 0.0), count)
-        valid_mae = monitor.riders(*_abs_error_sums(net, valid_iter))
-        improved, stop = monitor.end_epoch(train_mae, valid_mae)
-        if improved:
-            best = {name: p.data().copy() for name, p in params.items()}
-    for name, p in params.items():  # (valid_mae < inf, so epoch 1 always saved them)
-        # Not p.set_data: after a pass in prediction mode a convolution's weights may sit
-        # in oneDNN's own memory layout, which set_data cannot overwrite in place
-        # ("Check failed: to.IsDefaultData()"); fresh arrays with the best values can.
-        p._init_impl(best[name], p.list_ctx())
-    return monitor.best
+        return np.asarray(total.asnumpy() if count else 0.0), count
+
+    def valid_error_sums(self) -> tuple[np.ndarray, int]:
+        return _abs_error_sums(self.net, self.valid_iter)
+
+    def get_weights(self) -> dict[str, mx.nd.NDArray]:
+        return {name: p.data().copy() for name, p in self.params.items()}
+
+    def set_weights(self, weights: dict[str, mx.nd.NDArray]) -> None:
+        for name, p in self.params.items():
+            # Not p.set_data: after a pass in prediction mode a convolution's weights may
+            # sit in oneDNN's own memory layout, which set_data cannot overwrite in place;
+            # fresh arrays holding the weights can replace them.
+            p._init_impl(weights[name], p.list_ctx())
 
 
 def predict_windows(net: Any, data_iter: Iterable[Any]) -> tuple[np.ndarray, np.ndarray]:
@@ -261,18 +175,12 @@ def predict_windows(net: Any, data_iter: Iterable[Any]) -> tuple[np.ndarray, np.
         for X, y in data_iter:
             preds.append(net(X.as_in_context(ctx)).asnumpy())
             ys.append(y.asnumpy())
-    if not ys:
-        raise ValueError("data_iter yielded no examples")
-    return np.concatenate(preds), np.concatenate(ys)
+    return _stack_predictions(preds, ys)
 
 
-def predict(net: Any, X: Any, batch_size: int = 256) -> np.ndarray:
-    """The outputs of `net` for the examples X (the first axis), as one numpy array.
-
-    Runs in batches and in prediction mode, like `predict_windows`; for forecasts
-    built step by step from numpy windows, e.g. when feeding a model its own output.
-    """
-    X = _to_numpy(X).astype(np.float32)
-    dummy_targets = np.zeros(len(X), dtype=np.float32)  # predict_windows wants (X, y) batches
-    preds, _ = predict_windows(net, load_array((X, dummy_targets), batch_size, shuffle=False))
-    return preds
+# The helpers written once for every framework, bound to MXNet's pieces defined above.
+_shared = core.FrameworkHelpers(FRAMEWORK, load_array=load_array,
+                                predict_windows=predict_windows, count_params=_count_params,
+                                trainer=_GluonTrainer)
+(record_result, load_results, record_training, load_training, load_benchmark,
+ make_windows, make_seq2seq_windows, predict, fit_forecaster) = _shared.functions()

@@ -1,44 +1,34 @@
 """TensorFlow (Keras 3) versions of the d2lmini helpers.
 Usage: ``from d2lmini import tensorflow as d2l``.
 
-Same names and signatures as `d2lmini.torch` and `d2lmini.mxnet`; framework-free
-helpers are re-exported from `d2lmini.core` and `d2lmini.data`.
+Only what TensorFlow does its own way is written here; the rest comes from `d2lmini.core`
+(see `core.FrameworkHelpers`, bound at the end of this file) and `d2lmini.data`.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 # Keep `import` quiet unless the user asked otherwise: TensorFlow's C++ side logs notices
-# to stderr, and oneDNN's custom ops announce themselves (they also make results vary
-# slightly between CPUs, which is why the book's kernels turn them off as well).
+# to stderr, and oneDNN's custom ops announce themselves (and make results depend on the
+# CPU: README, "Reproducibility").
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from . import core  # noqa: E402
 from .core import (Timer, TrainingPlot, _batch_loss_sum, _check_arrays,  # noqa: E402
-                   _check_device_index, _FitMonitor, _load_benchmark, _load_results,
-                   _load_training, _mean_loss, _record_training,
-                   _record_result, _seed_python_numpy, _seq2seq_arrays, _to_numpy,
-                   _window_arrays, plot, set_figsize)
-from .data import (DATA_HUB, DownloadError, download, extract, load_names,  # noqa: E402
-                   load_ridership, load_time_machine)
+                   _check_device_index, _mean_loss, _seed_python_numpy, _stack_predictions,
+                   plot, set_figsize)
+from .data import (DATA_HUB, RIDERSHIP_SCALE, DownloadError, download, extract,  # noqa: E402
+                   load_names, load_ridership, load_time_machine)
 from .text import Vocab  # noqa: E402
 
-__all__ = [
-    "DATA_HUB", "DownloadError", "Timer", "TrainingPlot", "Vocab", "download", "evaluate_loss",
-    "extract", "fit_forecaster", "load_array", "load_benchmark", "load_names",
-    "load_results", "load_training",
-    "load_ridership", "load_time_machine",
-    "make_seq2seq_windows", "make_windows", "num_gpus", "plot", "predict", "predict_windows",
-    "record_result", "record_training",
-    "seed_everything", "set_figsize", "try_gpu",
-]
+__all__ = list(core.PUBLIC_NAMES)
 
 FRAMEWORK = "tensorflow"  # folder name under results/
 Device = str  # what try_gpu returns: a device name for `with tf.device(...)`
@@ -100,78 +90,11 @@ def evaluate_loss(net: Callable[..., Any], data_iter: Iterable[Any],
     return _mean_loss(total, count)
 
 
-def record_result(page: str, model: str, metric: str, value: float, seed: int) -> Path:
-    """Insert or update the row (model, metric) of results/tensorflow/<page>.json; return
-    its path.
-
-    The folder is $D2LMINI_RESULTS_DIR/tensorflow if set, else results/tensorflow in the
-    book's repository root (found from the working directory), else ./results/tensorflow.
-    """
-    return _record_result(FRAMEWORK, page, model, metric, value, seed)
-
-
-def load_results(page: str) -> list[dict]:
-    """The rows recorded by `record_result` for `page` (dicts with page, model, metric,
-    value, seed), read from the folder that `record_result` writes to; [] if none."""
-    return _load_results(FRAMEWORK, page)
-
-
-def record_training(page: str, model: str, net: Any, seconds: float) -> Path:
-    """Record what training `net` cost: its trainable parameters and `seconds`, under
-    `model` in results/training/tensorflow/<page>.json; return the file's path.
-
-    Times depend on the machine, so they are kept apart from the results files, which
-    re-executions must reproduce exactly; the folder follows $D2LMINI_RESULTS_DIR like
-    `record_result`'s (its parent's training/tensorflow/). `make benchmark` collects both
-    figures as `params` and `train_seconds`.
-    """
-    return _record_training(FRAMEWORK, page, model, _count_params(net), seconds)
-
-
-def load_training(page: str) -> dict[str, dict[str, float]]:
-    """model -> {"params": ..., "seconds": ...} recorded by `record_training` for `page`,
-    from the folder that `record_training` writes to; {} if none."""
-    return _load_training(FRAMEWORK, page)
-
-
 def _count_params(net: Any) -> int:
     """Trainable parameters of a built Keras layer or model."""
     if not isinstance(net, tf.keras.layers.Layer):
         raise TypeError(f"net must be a Keras layer or model, got {type(net).__name__}")
     return int(sum(np.prod(w.shape) for w in net.trainable_weights))
-
-
-def load_benchmark(page: str) -> dict[tuple[str, str], float]:
-    """(model, metric) -> the median over the seeds of `make benchmark`, read from the
-    book's committed results/benchmark/tensorflow/<page>.json; {} outside a clone of the book
-    (Colab, an assignment) or when the page has no benchmark."""
-    return _load_benchmark(FRAMEWORK, page)
-
-
-def make_windows(series: Any, seq_length: int, ahead: int = 1, batch_size: int = 32,
-                 shuffle: bool = False, targets: Any = None) -> DataIter:
-    """Batches of (windows of `seq_length` steps, the `ahead` target steps after each).
-
-    `series` of shape (T,) gives windows of shape (batch, seq_length); of shape (T, C),
-    windows of shape (batch, seq_length, C). Targets are taken from `targets` (shape
-    (T,) or (T, K), aligned with `series`), by default from `series` itself, and have
-    shape (batch, ahead * K), day by day. A series of T steps gives
-    T - seq_length - ahead + 1 examples. Shuffled orders repeat after `seed_everything`.
-    """
-    X, Y = _window_arrays(series, seq_length, ahead, targets)
-    return load_array((X, Y), batch_size, shuffle=shuffle)
-
-
-def make_seq2seq_windows(series: Any, seq_length: int, ahead: int, batch_size: int = 32,
-                         shuffle: bool = False, targets: Any = None) -> DataIter:
-    """Like `make_windows`, but with targets for every step of each window.
-
-    The windows are those of `make_windows`; the targets have shape
-    (batch, seq_length, ahead * K): at step s, the `ahead` days after day s of the
-    window, day by day, so the targets of the last step are those of `make_windows`.
-    """
-    X, Y = _seq2seq_arrays(series, seq_length, ahead, targets)
-    return load_array((X, Y), batch_size, shuffle=shuffle)
 
 
 def _compile(step: Callable[..., Any], data_iter: Iterable[Any]) -> Callable[..., Any]:
@@ -184,59 +107,55 @@ def _compile(step: Callable[..., Any], data_iter: Iterable[Any]) -> Callable[...
     return tf.function(step, reduce_retracing=True)
 
 
-def fit_forecaster(net: Any, train_iter: Iterable[Any], valid_iter: Iterable[Any],
-                   num_epochs: int, lr: float, patience: int | None = None, delta: float = 1.0,
-                   scale: Any = 1e6, plot_every: int = 5) -> float:
-    """Train a forecaster with Adam on the Huber loss; return its best validation MAE.
+class _KerasTrainer:
+    """TensorFlow's part of `fit_forecaster` (see `d2lmini.core.ForecastTrainer`)."""
 
-    The learning rate decays from `lr` to 0 along a half cosine over `num_epochs`
-    epochs. The Huber loss is quadratic for errors below `delta` (in the units of the targets)
-    and grows linearly beyond, so a small `delta` makes it close to the MAE. After every
-    epoch the MAE on `valid_iter` is computed in riders (errors times `scale`, one
-    number or one per output; with several outputs, their mean). Training
-    stops after `num_epochs`, or earlier when `patience` epochs in a row brought no new
-    best (None: never), and the weights of the best epoch are restored. Every `plot_every` epochs (0: never) a
-    live plot shows the train and validation MAE. TensorFlow places the computation on
-    the GPU when there is one, so nothing here names a device.
-    """
-    monitor = _FitMonitor(num_epochs, lr, patience, delta, scale, plot_every)
-    loss = tf.keras.losses.Huber(delta=delta)
-    optimizer = tf.keras.optimizers.Adam(learning_rate=lr)
+    def __init__(self, net: tf.keras.layers.Layer, train_iter: Iterable[Any],
+                 valid_iter: Iterable[Any], lr: float, delta: float) -> None:
+        self.net, self.train_iter, self.valid_iter = net, train_iter, valid_iter
+        loss = tf.keras.losses.Huber(delta=delta)
+        self.optimizer = optimizer = tf.keras.optimizers.Adam(learning_rate=lr)
 
-    def train_step(X, y):
-        with tf.GradientTape() as tape:
-            y_hat = net(X, training=True)
-            l = loss(y, y_hat)
-        grads = tape.gradient(l, net.trainable_variables)
-        optimizer.apply_gradients(zip(grads, net.trainable_variables))
-        return tf.reduce_sum(tf.abs(tf.cast(y_hat - y, tf.float64)), axis=0)
+        def train_step(X, y):
+            with tf.GradientTape() as tape:
+                y_hat = net(X, training=True)
+                l = loss(y, y_hat)
+            grads = tape.gradient(l, net.trainable_variables)
+            optimizer.apply_gradients(zip(grads, net.trainable_variables))
+            return tf.reduce_sum(tf.abs(tf.cast(y_hat - y, tf.float64)), axis=0)
 
-    def error_step(X, y):
-        return tf.reduce_sum(tf.abs(tf.cast(net(X, training=False) - y, tf.float64)), axis=0)
+        def error_step(X, y):
+            return tf.reduce_sum(tf.abs(tf.cast(net(X, training=False) - y, tf.float64)),
+                                 axis=0)
 
-    # Compiled steps (eager Keras is about ten times slower), traced once for any batch
-    # size when the data is a tf.data.Dataset: tracing an unrolled RNN takes seconds.
-    train_step = _compile(train_step, train_iter)
-    error_step = _compile(error_step, valid_iter)
+        # Compiled steps (eager Keras is about ten times slower), traced once for any batch
+        # size when the data is a tf.data.Dataset: tracing an unrolled RNN takes seconds.
+        self.train_step = _compile(train_step, train_iter)
+        self.error_step = _compile(error_step, valid_iter)
 
-    def sums(step, data_iter):
-        total, count = 0.0, 0
-        for X, y in data_iter:
-            total = total + step(X, y).numpy()
-            count += int(y.shape[0])
-        return np.asarray(total), count
+    def set_learning_rate(self, lr: float) -> None:
+        self.optimizer.learning_rate.assign(lr)
 
-    best = net.get_weights()
-    stop = False
-    while not stop:
-        optimizer.learning_rate.assign(monitor.learning_rate())
-        train_mae = monitor.riders(*sums(train_step, train_iter))
-        valid_mae = monitor.riders(*sums(error_step, valid_iter))
-        improved, stop = monitor.end_epoch(train_mae, valid_mae)
-        if improved:
-            best = net.get_weights()
-    net.set_weights(best)
-    return monitor.best
+    def train_epoch(self) -> tuple[np.ndarray, int]:
+        return _sums(self.train_step, self.train_iter)
+
+    def valid_error_sums(self) -> tuple[np.ndarray, int]:
+        return _sums(self.error_step, self.valid_iter)
+
+    def get_weights(self) -> list[np.ndarray]:
+        return self.net.get_weights()
+
+    def set_weights(self, weights: list[np.ndarray]) -> None:
+        self.net.set_weights(weights)
+
+
+def _sums(step: Callable[..., Any], data_iter: Iterable[Any]) -> tuple[np.ndarray, int]:
+    """The per-output sums that `step` returns for each batch, added up, and the count."""
+    total, count = 0.0, 0
+    for X, y in data_iter:
+        total = total + step(X, y).numpy()
+        count += int(y.shape[0])
+    return np.asarray(total), count
 
 
 def predict_windows(net: Any, data_iter: Iterable[Any]) -> tuple[np.ndarray, np.ndarray]:
@@ -247,18 +166,12 @@ def predict_windows(net: Any, data_iter: Iterable[Any]) -> tuple[np.ndarray, np.
     for X, y in data_iter:
         preds.append(np.asarray(net(X, **kwargs)))
         ys.append(np.asarray(y))
-    if not ys:
-        raise ValueError("data_iter yielded no examples")
-    return np.concatenate(preds), np.concatenate(ys)
+    return _stack_predictions(preds, ys)
 
 
-def predict(net: Any, X: Any, batch_size: int = 256) -> np.ndarray:
-    """The outputs of `net` for the examples X (the first axis), as one numpy array.
-
-    Runs in batches and in prediction mode, like `predict_windows`; for forecasts
-    built step by step from numpy windows, e.g. when feeding a model its own output.
-    """
-    X = _to_numpy(X).astype(np.float32)
-    dummy_targets = np.zeros(len(X), dtype=np.float32)  # predict_windows wants (X, y) batches
-    preds, _ = predict_windows(net, load_array((X, dummy_targets), batch_size, shuffle=False))
-    return preds
+# The helpers written once for every framework, bound to TensorFlow's pieces defined above.
+_shared = core.FrameworkHelpers(FRAMEWORK, load_array=load_array,
+                                predict_windows=predict_windows, count_params=_count_params,
+                                trainer=_KerasTrainer)
+(record_result, load_results, record_training, load_training, load_benchmark,
+ make_windows, make_seq2seq_windows, predict, fit_forecaster) = _shared.functions()

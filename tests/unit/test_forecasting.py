@@ -170,9 +170,9 @@ def test_fit_forecaster_stops_early(d2l, helpers):
     net = helpers.linear(2.0, 0.0)  # already perfect: every step can only make it worse
     best = d2l.fit_forecaster(net, data_iter, data_iter, num_epochs=100, lr=0.01,
                               patience=2, plot_every=0)
-    assert best < 1e6 * 0.02
+    assert best < 0.02
     preds, ys = d2l.predict_windows(net, data_iter)
-    assert np.abs(preds - ys).mean() * 1e6 == pytest.approx(best, rel=1e-4)
+    assert np.abs(preds - ys).mean() == pytest.approx(best, rel=1e-4)  # scale 1 by default
 
 
 @pytest.mark.parametrize("kwargs, error, message", [
@@ -183,6 +183,7 @@ def test_fit_forecaster_stops_early(d2l, helpers):
     (dict(patience=0), ValueError, "patience must be >= 1"),
     (dict(scale=0.0), ValueError, "scale must be"),
     (dict(plot_every=1.5), TypeError, "plot_every must be an int"),
+    (dict(ylabel=None), TypeError, "ylabel must be a str"),
 ])
 def test_fit_forecaster_rejects_bad_arguments(d2l, helpers, kwargs, error, message):
     x = np.zeros((4, 1), np.float32)
@@ -190,6 +191,17 @@ def test_fit_forecaster_rejects_bad_arguments(d2l, helpers, kwargs, error, messa
     args = dict(num_epochs=1, lr=0.1, plot_every=0) | kwargs
     with pytest.raises(error, match=message):
         d2l.fit_forecaster(helpers.linear(0.0, 0.0), data_iter, data_iter, **args)
+
+
+def test_fit_forecaster_labels_its_plot(d2l, helpers):
+    import matplotlib.pyplot as plt
+    x = np.zeros((4, 1), np.float32)
+    data_iter = d2l.load_array((x, x), batch_size=2)
+    for kwargs, label in ((dict(), "MAE"), (dict(ylabel="MAE (riders)"), "MAE (riders)")):
+        plt.close("all")
+        d2l.fit_forecaster(helpers.linear(0.0, 0.0), data_iter, data_iter, num_epochs=1,
+                           lr=0.1, plot_every=1, **kwargs)
+        assert [ax.get_ylabel() for ax in plt.gcf().axes] == [label]
 
 
 # ----------------------------------------------------------------------------
@@ -207,7 +219,7 @@ def test_load_results_reads_what_record_result_wrote(d2l, fw, tmp_path, monkeypa
 
 def test_learning_rate_decays_along_a_cosine():
     from d2lmini.core import _FitMonitor
-    monitor = _FitMonitor(4, 0.1, None, 1.0, 1e6, 0)
+    monitor = _FitMonitor(4, 0.1, None, 1.0, 1.0, 0)
     rates = []
     for _ in range(4):
         rates.append(monitor.learning_rate())
