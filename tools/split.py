@@ -29,7 +29,8 @@ import jupytext
 import nbformat
 import yaml
 
-from tools.project import BOOK, FRAMEWORKS, KERNEL_ENV_FILE, LABELS, NOTEBOOKS, ROOT, check_framework
+from tools.project import (BOOK, D2LMINI_MODULES, FRAMEWORKS, KERNEL_ENV_FILE, LABELS, NOTEBOOKS, ROOT,
+                           check_framework)
 
 # Files whose content decides a notebook's outputs besides its own cells.
 RUNNER = ROOT / "tools" / "runner.py"
@@ -158,8 +159,8 @@ def install_cell(framework: str) -> nbformat.NotebookNode:
 
 
 def _d2lmini_files(framework: str) -> list[Path]:
-    """The d2lmini modules a framework's notebooks import: the core and its own module."""
-    others = {f"{fw}.py" for fw in FRAMEWORKS if fw != framework}
+    """The d2lmini modules a framework's notebooks import: all but the other adapters."""
+    others = {f"{D2LMINI_MODULES[fw]}.py" for fw in FRAMEWORKS if fw != framework}
     return sorted(p for p in (ROOT / "d2lmini").glob("*.py") if p.name not in others)
 
 

@@ -94,6 +94,9 @@ def test_hash_follows_d2lmini_core_not_other_frameworks() -> None:
     files = [p.name for p in chapters._d2lmini_files("pytorch")]
     assert "core.py" in files and "torch.py" in files
     assert "mxnet.py" not in files and "tensorflow.py" not in files
+    for framework in ("mxnet", "tensorflow"):  # PyTorch's adapter is torch.py
+        files = [p.name for p in chapters._d2lmini_files(framework)]
+        assert "torch.py" not in files and f"{framework}.py" in files
 
 
 def test_cell_with_two_framework_tags_is_refused(tiny: Chapter) -> None:
