@@ -37,7 +37,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Polygon  # noqa: E402
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch  # noqa: E402
 
 # --- style: the one place to restyle every diagram -------------------------------------
 
@@ -127,7 +127,7 @@ class Canvas:
              h: float = 0.5, size: float | None = None) -> Node:
         face, edge, shape = KINDS[kind]
         if shape == "op":
-            w = h = min(w, h) if (w, h) != (0.9, 0.5) else 0.36
+            w = h = min(w, h)
             self.ax.add_patch(Circle((x, y), w / 2, facecolor=face, edgecolor=edge, lw=LINE, zorder=3))
         else:
             self.ax.add_patch(FancyBboxPatch(
@@ -486,8 +486,8 @@ def _window(c: Canvas, x0: float, y: float, n: int = 7, size: float = 0.32, gap:
     return centers
 
 
-def _rnn_over(c: Canvas, centers: list[float], y_in: float, y: float,
-              every_step: bool = False) -> list[Node]:
+def _rnn_over(c: Canvas, centers: list[float], y_in: float, y: float) -> list[Node]:
+    """A chain of small recurrent cells over the days at ``centers``."""
     cells = []
     for i, xpos in enumerate(centers):
         cell = c.node(xpos, y, "", "state", w=0.3, h=0.3)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -26,7 +27,9 @@ bs4 = pytest.importorskip("bs4")
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tools import diagrams  # noqa: E402
+with warnings.catch_warnings():  # see pytestmark
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from tools import diagrams  # noqa: E402
 from tools.chapters import chapters  # noqa: E402
 
 HTML = ROOT / "_build" / "site" / "_build" / "html"
@@ -110,13 +113,10 @@ def test_rendering_is_the_same_in_a_fresh_process(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", sorted(SYMBOLS))
 def test_diagram_uses_the_chapters_symbols(name: str) -> None:
-    with pytest.MonkeyPatch.context():
-        import matplotlib
-
-        with matplotlib.rc_context(diagrams.STYLE):
-            canvas = BY_NAME[name].draw()
-            drawn = _canonical(" ".join(canvas.texts))
-            diagrams.plt.close(canvas.fig)
+    with diagrams.matplotlib.rc_context(diagrams.STYLE):
+        canvas = BY_NAME[name].draw()
+        drawn = _canonical(" ".join(canvas.texts))
+        diagrams.plt.close(canvas.fig)
     source = _canonical((ROOT / "book" / f"{BY_NAME[name].chapter}.md").read_text())
     for symbol in SYMBOLS[name]:
         generic = re.escape(symbol).replace("_t", "_[0-9tT]").replace("_s", "_[0-9s]")
@@ -158,3 +158,6 @@ def test_built_page_shows_the_current_diagram(name: str) -> None:
         f"{name}: the site serves an old drawing; rebuild with `make site`")
     figure = image.find_parent("figure")
     assert figure is not None and figure.find("figcaption"), f"{name}: no caption on the page"
+    link = image.find_parent("a")  # book/_ext/diagram_links.py: open it at full size
+    assert link is not None, f"{name}: the image does not link to its SVG"
+    assert (page.parent / link["href"]).resolve() == served, f"{name}: links to {link['href']}"

@@ -12,6 +12,7 @@ A screenshot of each figure, image and caption, goes to
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -27,7 +28,9 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tools.diagrams import DIAGRAMS  # noqa: E402
+with warnings.catch_warnings():  # matplotlib 3.9 calls names that pyparsing 3.3 deprecates
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from tools.diagrams import DIAGRAMS  # noqa: E402
 
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 TIMEOUT = 30
