@@ -56,10 +56,10 @@ lock:
 notebooks: envs
 	$(BOOK_PY) -m tools execute $(addprefix --framework ,$(FRAMEWORK)) $(addprefix --chapter ,$(CHAPTER))
 
-site: envs
+site: envs npm-deps
 	$(BOOK_PY) -m tools render
 
-book: notebooks
+book: notebooks npm-deps
 	$(BOOK_PY) -m tools render
 
 report: envs
@@ -96,12 +96,17 @@ $(addprefix unit-,$(FRAMEWORKS)): unit-%:
 nbval: envs
 	$(BOOK_PY) -m tools verify nbval $(addprefix --framework ,$(FRAMEWORK)) --results $(abspath $(TEST_RESULTS))
 
-test-book:
+test-book: npm-deps
 	$(BOOK_PY) -m tools render
 	D2LMINI_TEST_RESULTS=$(TEST_RESULTS) $(BOOK_PY) -m pytest -q -p no:cacheprovider tests/book tests/pipeline tests/chapters
 
 # The built site in headless Chromium (needs the site: test-book builds it).
-.PHONY: browser-deps test-browser test-runtime
+.PHONY: browser-deps test-browser test-runtime npm-deps
+# npm installs the site's own MathJax (tools/offline_math.py, pinned in tools/mathjax/).
+npm-deps:
+	if ! command -v npm >/dev/null; then \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y npm; fi
+
 browser-deps:
 	if [ ! -x /usr/bin/chromedriver ]; then \
 	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; fi

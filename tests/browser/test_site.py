@@ -6,8 +6,9 @@ chromium-driver (``make browser-deps``). Run with the book environment::
     .venv/book/bin/python -m pytest -q tests/browser
 
 The pages are served from ``_build/site/_build/html`` over http://127.0.0.1 by a thread
-of this process. Chromium resolves no other host, so the CDN scripts (MathJax) fail at
-once, as they do offline: the pages must work without them. A screenshot of each chapter
+of this process. Chromium resolves no other host, so anything a page fetched from
+elsewhere would fail at once, as it does offline (the site serves its own MathJax;
+test_offline_math.py checks that no request leaves 127.0.0.1). A screenshot of each chapter
 with TensorFlow selected goes to ``_build/screenshots/<chapter>-tensorflow.png``.
 """
 
