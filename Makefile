@@ -157,9 +157,9 @@ GPU_PY = $(if $(filter current,$(PYTHON_ENV)),$(PYTHON),$(VENV)/$(FRAMEWORK)/bin
 
 # (the environment's stamp only for a known FRAMEWORK, so that a wrong one gets the usage line)
 test-gpu: $(if $(filter current,$(PYTHON_ENV)),,$(patsubst %,$(VENV)/%/.installed,$(filter $(FRAMEWORKS),$(FRAMEWORK))))
-	@case "$(FRAMEWORK)" in mxnet|pytorch|tensorflow) ;; *) \
-	  echo "usage: make test-gpu FRAMEWORK=<mxnet|pytorch|tensorflow> [PYTHON_ENV=current] [GPU_DRY_RUN=1] [CHAPTER=<name>]" >&2; \
-	  exit 2;; esac
+	@if [ -z "$(filter $(FRAMEWORKS),$(FRAMEWORK))" ] || [ "$(words $(FRAMEWORK))" != 1 ]; then \
+	  echo "usage: make test-gpu FRAMEWORK=<$(subst $(eval) ,|,$(FRAMEWORKS))> [PYTHON_ENV=current] [GPU_DRY_RUN=1] [CHAPTER=<name>]" >&2; \
+	  exit 2; fi
 	$(GPU_PY) -m tools verify gpu --framework $(FRAMEWORK) $(addprefix --chapter ,$(CHAPTER)) \
 	  $(if $(filter 1,$(GPU_DRY_RUN)),--dry-run)
 

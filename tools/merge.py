@@ -54,10 +54,11 @@ def comparable(outputs: list[dict[str, Any]]) -> list[tuple]:
     for out in outputs:
         kind = out["output_type"]
         if kind == "stream":
+            text = out["text"] if isinstance(out["text"], str) else "".join(out["text"])
             if found and found[-1][:2] == ("stream", out["name"]):
-                found[-1] = ("stream", out["name"], found[-1][2] + out["text"])
+                found[-1] = ("stream", out["name"], found[-1][2] + text)
             else:
-                found.append(("stream", out["name"], out["text"]))
+                found.append(("stream", out["name"], text))
         elif kind in ("display_data", "execute_result"):
             data = {mime: value if isinstance(value, str) else "".join(value)
                     for mime, value in out.get("data", {}).items()}
