@@ -17,9 +17,9 @@ from pathlib import Path
 import nbformat
 import pytest
 from assignment_support import PAIRS, Written
+from test_tiny_chapter import make
 
 from tools import assignments
-from tools import split as splitting
 from tools.project import FRAMEWORKS, SOLUTION_TAG
 from tools.split import CURRENT, Chapter, status
 
@@ -47,16 +47,6 @@ def test_student_notebook_before_its_first_exercise_is_what_nbval_runs(
 
 TINY = textwrap.dedent(
     """\
-    ---
-    jupytext:
-      text_representation:
-        extension: .md
-        format_name: myst
-    kernelspec:
-      display_name: Python 3
-      language: python
-      name: python3
-    ---
     # A tiny chapter
 
     ```{code-cell} ipython3
@@ -81,10 +71,7 @@ TINY = textwrap.dedent(
 
 def test_a_student_notebook_runs_to_its_first_exercise_in_every_framework(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(splitting, "BOOK", tmp_path)
-    monkeypatch.setattr(splitting, "NOTEBOOKS", tmp_path / "notebooks")
-    (tmp_path / "tiny.md").write_text(TINY)
-    chapter = Chapter("tiny")
+    chapter = make(tmp_path, monkeypatch, TINY)
     jobs = {}
     for framework in FRAMEWORKS:
         built = assignments.build_assignment(chapter, framework)

@@ -37,9 +37,9 @@ TIMEOUT = 30
 
 
 @pytest.mark.parametrize("diagram", DIAGRAMS, ids=[d.name for d in DIAGRAMS])
-def test_diagram_in_place(offline_driver, offline_site: str, diagram) -> None:
+def test_diagram_in_place(offline_driver, site: str, diagram) -> None:
     driver = offline_driver
-    driver.get(urljoin(offline_site, f"book/{diagram.chapter}.html"))
+    driver.get(urljoin(site, f"book/{diagram.chapter}.html"))
     images = driver.find_elements(By.CSS_SELECTOR, f"figure img[src$='/{diagram.name}.svg']")
     assert len(images) == 1, f"{diagram.chapter}: {len(images)} images of {diagram.name}"
     image = images[0]

@@ -96,9 +96,9 @@ def test_site_serves_its_own_mathjax() -> None:
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_math_is_typeset_with_the_network_off(offline_driver, offline_site: str, page: str) -> None:
+def test_math_is_typeset_with_the_network_off(offline_driver, site: str, page: str) -> None:
     driver = offline_driver
-    url = urljoin(offline_site, f"book/{page}.html")
+    url = urljoin(site, f"book/{page}.html")
     network_events(driver)  # forget the requests of earlier pages
     driver.get(url)
     driver.set_script_timeout(TIMEOUT)

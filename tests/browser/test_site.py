@@ -14,15 +14,10 @@ with TensorFlow selected goes to ``_build/screenshots/<chapter>-tensorflow.png``
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import re
 import sys
-import tempfile
-import threading
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -31,8 +26,6 @@ import pytest
 webdriver = pytest.importorskip("selenium.webdriver")
 
 from selenium.common.exceptions import TimeoutException  # noqa: E402
-from selenium.webdriver.chrome.options import Options  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -46,8 +39,6 @@ from tools.split import chapters  # noqa: E402
 
 HTML = ROOT / "_build" / "site" / "_build" / "html"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 CHAPTERS = [chapter.name for chapter in chapters()]
 STORAGE_KEY = "sphinx-design-tab-id-framework"
 # Launch services per framework; MXNet cannot run on Colab or the repository's Binder.
@@ -70,57 +61,6 @@ return Array.from(document.querySelectorAll('div.sd-tab-set')).map((set) => {
   return input instanceof HTMLInputElement ? input.checked : null;
 });
 """
-
-
-# --- fixtures ------------------------------------------------------------------------
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
-
-
-@pytest.fixture(scope="session")
-def site() -> Iterator[str]:
-    """Base URL (ending in '/') of the built site, served from a background thread."""
-    if not (HTML / "book" / "intro.html").is_file():
-        pytest.fail(f"no built site in {HTML}: run `make site` first")
-    handler = functools.partial(_QuietHandler, directory=str(HTML))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-
-
-@pytest.fixture(scope="session")
-def driver() -> Iterator[WebDriver]:
-    """Headless Chromium with a profile of its own, deleted afterwards."""
-    for path in (CHROMIUM, CHROMEDRIVER):
-        if not Path(path).is_file():
-            pytest.fail(f"{path} is missing: run `make browser-deps`")
-    with tempfile.TemporaryDirectory(prefix="d2lmini-chromium-") as profile:
-        options = Options()
-        options.binary_location = CHROMIUM
-        for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                     "--disable-background-networking", "--disable-component-update",
-                     "--disable-sync", "--disable-quic", "--disable-dev-shm-usage",
-                     "--window-size=1280,1400",
-                     # Every host but the local server fails to resolve, online or not.
-                     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-                     f"--user-data-dir={profile}"):
-            options.add_argument(flag)
-        browser = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-        browser.set_page_load_timeout(60)
-        try:
-            yield browser
-        finally:
-            browser.quit()
 
 
 # --- helpers -------------------------------------------------------------------------
