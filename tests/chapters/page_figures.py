@@ -41,3 +41,22 @@ def test_run_rows(page: str, framework: str) -> dict[Key, dict]:
 
 
 test_run_rows.__test__ = False  # a helper, not a test, despite its name
+
+
+def assert_median_at_most(page: str, framework: str, key: Key, bound: float) -> None:
+    """The benchmark median of ``key`` is at most ``bound`` (a published figure, say)."""
+    figures = benchmark_figures(page, framework)
+    assert key in figures, f"{framework}: the benchmark recorded no {key}"
+    figure = figures[key]
+    assert figure["median"] <= bound, (
+        f"{framework} {key}: median {figure['median']:,.0f} over seeds {figure['values']} "
+        f"is above {bound:,}")
+
+
+def assert_recorded(page: str, framework: str, expected: set[Key]) -> dict[Key, dict]:
+    """The test run recorded every figure in ``expected``, each a positive value."""
+    rows = test_run_rows(page, framework)
+    assert expected <= rows.keys(), f"{framework}: missing {sorted(expected - rows.keys())}"
+    for row in rows.values():
+        assert row["value"] > 0, row
+    return rows
