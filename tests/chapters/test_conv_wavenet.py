@@ -74,3 +74,37 @@ def test_test_run_recorded_training_of_every_compared_model(framework: str, page
         assert model in recorded, f"{framework} {page}: no training record of {model}"
         assert recorded[model]["params"] == figures[model, "params"]["median"], model
         assert recorded[model]["seconds"] > 0
+
+
+# The 14-day forecasters of chapters 2 and 3, scored on the same 82 windows.
+RECURRENT_14_DAY = {"ridership_multistep": ("iterative", "vector", "seq2seq"),
+                    "gated_cells": ("layernorm_rnn", "lstm", "gru")}
+
+
+def _best_recurrent(framework: str, metric: str) -> tuple[str, float]:
+    medians = {model: benchmark_figures(page, framework)[model, metric]["median"]
+               for page, models in RECURRENT_14_DAY.items() for model in models}
+    best = min(medians, key=medians.get)
+    return best, medians[best]
+
+
+def test_convolutions_match_the_recurrent_models_at_best() -> None:
+    """The takeaway of the page's comparison, on the benchmark medians it prints."""
+    for framework in FRAMEWORKS:
+        ours = benchmark_figures(PAGE, framework)
+        best_conv_t14 = min(ours[m, "valid_mae_t14"]["median"] for m in MODELS)
+        model, best_t14 = _best_recurrent(framework, "valid_mae_t14")
+        assert best_t14 < best_conv_t14, framework
+        if framework in ("mxnet", "tensorflow"):
+            assert model == "iterative" and best_conv_t14 - best_t14 > 2_500, framework
+            _, best_t1 = _best_recurrent(framework, "valid_mae_t1")
+            assert best_t1 < min(ours[m, "valid_mae_t1"]["median"] for m in MODELS), framework
+        else:
+            assert best_conv_t14 - best_t14 < 500, "'by little in PyTorch'"
+    gated = benchmark_figures(PAGE, "pytorch")["gated_wavenet", "valid_mae_t1"]
+    _, best_t1 = _best_recurrent("pytorch", "valid_mae_t1")
+    assert gated["median"] < best_t1
+    assert best_t1 - gated["median"] < max(gated["values"]) - min(gated["values"])
+    params = {m: benchmark_figures(p, "pytorch")[m, "params"]["median"]
+              for p, m in (("conv_wavenet", "gated_wavenet"), ("gated_cells", "gru"))}
+    assert round(params["gated_wavenet"] / params["gru"]) == 12
