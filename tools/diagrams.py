@@ -502,17 +502,24 @@ def _rnn_over(c: Canvas, centers: list[float], y_in: float, y: float) -> list[No
     return cells
 
 
+def _strategy_panel(c: Canvas, y: float, title_dy: float, title: str, subtitle: str,
+                    window_label: str, cell_dy: float) -> tuple[list[float], list]:
+    """One strategy's header and its RNN over a 56-day window (the part the three share)."""
+    c.text(0.15, y + title_dy, title, ha="left", weight="bold")
+    c.text(0.15, y + title_dy - 0.33, subtitle, ha="left", size=SMALL, color=MUTED)
+    centers = _window(c, 3.5, y, n=8, dots_at=4)
+    c.text(5.2, y - 0.4, window_label, size=SMALL, color=MUTED)
+    return centers, _rnn_over(c, centers, y, y + cell_dy)
+
+
 def multistep_strategies() -> Canvas:
     """ridership_multistep: iterative, vector and sequence-to-sequence forecasting."""
     c = Canvas(12.1, 7.3)
     panel_ys = {"a": 5.9, "b": 3.5, "c": 0.6}
     # (a) iterative
     y = panel_ys["a"]
-    c.text(0.15, y + 0.6, "1. iterative", ha="left", weight="bold")
-    c.text(0.15, y + 0.27, "a one-step model, run 14 times", ha="left", size=SMALL, color=MUTED)
-    centers = _window(c, 3.5, y, n=8, dots_at=4)
-    c.text(5.2, y - 0.4, "56 days: rail, bus, next day type", size=SMALL, color=MUTED)
-    cells = _rnn_over(c, centers, y, y + 0.9)
+    centers, cells = _strategy_panel(c, y, 0.6, "1. iterative", "a one-step model, run 14 times",
+                                     "56 days: rail, bus, next day type", 0.9)
     dense = c.node(7.9, y + 0.9, "dense", "layer", w=0.8, h=0.4, size=SMALL)
     c.link(cells[-1], dense)
     out = c.node(9.1, y + 0.9, "", "output", w=0.32, h=0.32)
@@ -525,11 +532,8 @@ def multistep_strategies() -> Canvas:
     c.text(9.3, y - 0.54, "repeated 14 times", size=SMALL, color=MUTED, ha="left")
     # (b) vector
     y = panel_ys["b"]
-    c.text(0.15, y + 0.6, "2. one vector", ha="left", weight="bold")
-    c.text(0.15, y + 0.27, "14 outputs from the last state", ha="left", size=SMALL, color=MUTED)
-    centers = _window(c, 3.5, y, n=8, dots_at=4)
-    c.text(5.2, y - 0.4, "56 days", size=SMALL, color=MUTED)
-    cells = _rnn_over(c, centers, y, y + 0.9)
+    centers, cells = _strategy_panel(c, y, 0.6, "2. one vector", "14 outputs from the last state",
+                                     "56 days", 0.9)
     dense = c.node(7.9, y + 0.9, "dense", "layer", w=0.8, h=0.4, size=SMALL)
     c.link(cells[-1], dense)
     outs = _window(c, 8.8, y + 0.9, n=8, size=0.3, gap=0.06, kind="output", dots_at=5)
@@ -537,11 +541,8 @@ def multistep_strategies() -> Canvas:
     c.text((outs[0] + outs[-1]) / 2, y + 1.35, "days t+1 ... t+14, at once", size=SMALL)
     # (c) sequence to sequence
     y = panel_ys["c"]
-    c.text(0.15, y + 0.95, "3. sequence to sequence", ha="left", weight="bold")
-    c.text(0.15, y + 0.62, "14 outputs from every state", ha="left", size=SMALL, color=MUTED)
-    centers = _window(c, 3.5, y, n=8, dots_at=4)
-    c.text(5.2, y - 0.4, "56 days", size=SMALL, color=MUTED)
-    cells = _rnn_over(c, centers, y, y + 0.8)
+    centers, cells = _strategy_panel(c, y, 0.95, "3. sequence to sequence",
+                                     "14 outputs from every state", "56 days", 0.8)
     for i, cell in enumerate(cells):
         last = i == len(cells) - 1
         stack_y = y + 1.35
