@@ -60,3 +60,8 @@ def assert_recorded(page: str, framework: str, expected: set[Key]) -> dict[Key, 
     for row in rows.values():
         assert row["value"] > 0, row
     return rows
+
+
+def seed_spread(figure: dict) -> float:
+    """max - min of a benchmark figure over its seeds: what 'a tie' is measured against."""
+    return max(figure["values"]) - min(figure["values"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from page_figures import assert_median_at_most, assert_recorded
+from page_figures import assert_median_at_most, assert_recorded, seed_spread
 from tools.project import FRAMEWORKS
 
 PAGE = "ridership_rnns"
@@ -52,16 +52,12 @@ def _valid_mae(framework: str, model: str) -> dict:
     return benchmark_figures(PAGE, framework)[model, "valid_mae"]
 
 
-def _spread(figure: dict) -> float:
-    return max(figure["values"]) - min(figure["values"])
-
-
 def test_depth_ties_in_mxnet_and_helps_in_pytorch_and_tensorflow() -> None:
     """'the deep RNN ties the simple one in MXNet and beats it in TensorFlow and in
     PyTorch, where it was the better of the two with every seed' (benchmark medians)."""
     simple, deep = _valid_mae("mxnet", "simple_rnn"), _valid_mae("mxnet", "deep_rnn")
     # a tie: the medians differ by less than either model's spread over the seeds
-    assert abs(deep["median"] - simple["median"]) < min(_spread(simple), _spread(deep))
+    assert abs(deep["median"] - simple["median"]) < min(seed_spread(simple), seed_spread(deep))
     for framework in ("pytorch", "tensorflow"):
         simple, deep = _valid_mae(framework, "simple_rnn"), _valid_mae(framework, "deep_rnn")
         assert deep["median"] < simple["median"], framework
@@ -80,5 +76,5 @@ def test_multitask_rail_ties_the_multivariate_model() -> None:
     for framework in FRAMEWORKS:
         figures = benchmark_figures(PAGE, framework)
         single, multi = figures["multivariate", "valid_mae"], figures["multitask", "valid_mae_rail"]
-        assert abs(multi["median"] - single["median"]) < min(_spread(single), _spread(multi)), framework
+        assert abs(multi["median"] - single["median"]) < min(seed_spread(single), seed_spread(multi)), framework
         assert (multi["median"] > single["median"]) is higher[framework], framework
