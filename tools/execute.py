@@ -27,6 +27,7 @@ TIMING_REPORT = BUILD / "timing_report.md"
 #: Kernel CPU seconds a page may take per framework, and on average (CONTRIBUTING.md).
 PAGE_BUDGET_S = 60
 MEAN_BUDGET_S = 40
+PROFILE_CELLS = 15  # the report's profile lists this many of the costliest cells
 
 
 def check() -> int:
@@ -112,6 +113,37 @@ def timings() -> dict[str, dict[str, dict[str, float | None]]]:
     return table
 
 
+def _telling_line(source: str) -> str:
+    """The first line of a cell that says what it does (not a seed call, tag or comment)."""
+    for line in source.splitlines():
+        text = line.strip()
+        if text and not text.startswith(("#", ":", "d2l.seed_everything", "timer =")):
+            return text
+    return ""
+
+
+def profile(top: int = PROFILE_CELLS) -> str:
+    """The cells that cost the most kernel CPU, over every notebook: where time goes."""
+    cells = []
+    for chapter in chapters():
+        for fw in FRAMEWORKS:
+            path = chapter.notebook(fw)
+            if not path.exists():
+                continue
+            nb = nbformat.read(path, as_version=4)
+            sources = {cell.get("id"): cell.source for cell in nb.cells}
+            for cell, seconds in nb.metadata.get("d2lmini", {}).get("cell_cpu_seconds", {}).items():
+                first = _telling_line(sources.get(cell, ""))
+                cells.append((seconds, chapter.name, fw, first.strip()[:60]))
+    if not cells:
+        return "No cell profile recorded (the notebooks predate it; `make notebooks` records one)."
+    total = sum(seconds for seconds, *_ in cells)
+    rows = [f"| {s:.1f} s | {name} | {fw} | `{first}` |" for s, name, fw, first in sorted(cells, reverse=True)[:top]]
+    return (f"Profile: the {top} costliest cells (of {len(cells)} that took a second or more, "
+            f"{total:.0f} s of kernel CPU in all)\n\n| kernel CPU | chapter | framework | first line |\n"
+            "|---|---|---|---|\n" + "\n".join(rows) + "\n")
+
+
 def report() -> int:
     """Wall and kernel CPU seconds per notebook per framework; pages over budget flagged."""
     table = timings()
@@ -138,7 +170,7 @@ def report() -> int:
         summary.append("Over budget: " + ", ".join(over) + ".")
     text = ("Execution time per notebook (from the last execution; wall seconds depend on what "
             "else ran, kernel CPU seconds much less)\n\n" + "\n".join(lines) + "\n\n"
-            + "\n".join(summary) + "\n")
+            + "\n".join(summary) + "\n\n" + profile() + "\n")
     TIMING_REPORT.parent.mkdir(parents=True, exist_ok=True)
     TIMING_REPORT.write_text(text)
     TIMING_REPORT.with_suffix(".json").write_text(json.dumps(table, indent=1) + "\n")

@@ -22,7 +22,7 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,12 @@ class Run:
     wall_seconds: float
     cpu_seconds: float | None  # user + system of the kernel process; None where unknown
     error: str | None = None  # the failing cell's error, or None
+    #: The profile: kernel CPU seconds of each code cell, by cell id, in execution order.
+    cell_cpu_seconds: dict[str, float] = field(default_factory=dict)
+
+    def slowest(self, n: int = 5) -> list[tuple[str, float]]:
+        """The ``n`` cells that took the most kernel CPU, slowest first."""
+        return sorted(self.cell_cpu_seconds.items(), key=lambda item: -item[1])[:n]
 
 
 def kernel_cpu_seconds(pid: int | None) -> float | None:
@@ -65,13 +71,23 @@ def run_notebook(notebook: Any, cwd: Path, timeout: int = CELL_TIMEOUT_S,
     if stop_before is not None:
         notebook.cells = notebook.cells[:stop_before]
     cpu: list[float | None] = [None]
+    per_cell: dict[str, float] = {}
     client = NotebookClient(notebook, kernel_name="python3", timeout=timeout,
                             startup_timeout=120, record_timing=False,
                             resources={"metadata": {"path": str(cwd)}})
 
-    def measure(**_: Any) -> None:  # after every cell, while the kernel is alive
-        cpu[0] = kernel_cpu_seconds(getattr(client.km.provisioner, "pid", None))
+    def kernel_cpu() -> float | None:
+        return kernel_cpu_seconds(getattr(client.km.provisioner, "pid", None))
 
+    def begin(**_: Any) -> None:  # before every cell (kernel start-up is no cell's cost)
+        cpu[0] = kernel_cpu()
+
+    def measure(cell: Any = None, **_: Any) -> None:  # after every cell, while the kernel is alive
+        before, cpu[0] = cpu[0], kernel_cpu()
+        if cell is not None and before is not None and cpu[0] is not None:
+            per_cell[cell.get("id", str(len(per_cell)))] = round(cpu[0] - before, 2)
+
+    client.on_cell_execute = begin
     client.on_cell_executed = measure
     start = time.perf_counter()
     error = None
@@ -80,7 +96,7 @@ def run_notebook(notebook: Any, cwd: Path, timeout: int = CELL_TIMEOUT_S,
     except CellExecutionError as failure:
         error = str(failure)
     return Run(notebook, round(time.perf_counter() - start, 1),
-               None if cpu[0] is None else round(cpu[0], 1), error)
+               None if cpu[0] is None else round(cpu[0], 1), error, per_cell)
 
 
 def build_execute(path: Path, results_dir: Path) -> Run:
@@ -105,6 +121,8 @@ def build_execute(path: Path, results_dir: Path) -> Run:
         return run
     meta["seconds"] = run.wall_seconds
     meta["cpu_seconds"] = run.cpu_seconds
+    # The profile `make report` prints: the cells that cost at least a second of CPU.
+    meta["cell_cpu_seconds"] = {cell: s for cell, s in run.cell_cpu_seconds.items() if s >= 1.0}
     meta["cpu"] = cpu_model()
     meta["source_hash"] = meta.pop("pending_hash")
     nbformat.write(nb, path)
@@ -140,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--cwd", type=Path, help="the kernel's working folder (default: SOURCE's)")
     run.add_argument("--stop-before", type=int, help="run only the cells before this index")
     run.add_argument("--timeout", type=int, default=CELL_TIMEOUT_S, help="seconds per cell")
+    run.add_argument("--profile", type=int, default=0, metavar="N",
+                     help="print the N cells that took the most kernel CPU")
     args = parser.parse_args(argv)
     if args.command == "build":
         for path in args.notebooks:
@@ -159,6 +179,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"executed {len(done.notebook.cells)} cells of {args.source.name} in "
           f"{done.wall_seconds:.1f} s (kernel CPU {done.cpu_seconds} s)")
+    if args.profile:
+        sources = {cell.get("id"): cell.source for cell in done.notebook.cells}
+        for cell, seconds in done.slowest(args.profile):
+            first = next((line for line in sources.get(cell, "").splitlines() if line.strip()), "")
+            print(f"{seconds:7.1f} s  {cell}  {first[:70]}")
     return 0
 
 

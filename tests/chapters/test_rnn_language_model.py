@@ -22,8 +22,9 @@ PERPLEXITY_AT_MOST = {"rnn_scratch": 5.0, "lstm": 4.4, "gru": 4.4}
 BPTT_TOLERANCE = 1e-8
 VOCABULARY_SIZE = 28  # <unk>, the space and a-z: no model may do worse than uniform
 
-# Every figure the page must record.
-EXPECTED = {(model, "valid_perplexity") for model in PERPLEXITY_AT_MOST} | {("bptt", "max_abs_diff")}
+# Every figure the page must record (the GRU trains under `make benchmark` only).
+LIVE_MODELS = ("rnn_scratch", "lstm")
+EXPECTED = {(model, "valid_perplexity") for model in LIVE_MODELS} | {("bptt", "max_abs_diff")}
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
@@ -53,6 +54,16 @@ def test_shorter_training_stays_above_the_published_perplexity(framework: str, m
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_gated_layers_beat_the_rnn_and_tie_each_other(framework: str) -> None:
+    """'on the medians both gated layers beat the hand-written RNN in every framework, by
+    about 0.4, while the LSTM and the GRU lie within 0.035 of each other'"""
+    figures = benchmark_figures(PAGE, framework)
+    rnn, lstm, gru = (figures[m, "valid_perplexity"]["median"] for m in ("rnn_scratch", "lstm", "gru"))
+    assert 0.3 < rnn - max(lstm, gru) and rnn - min(lstm, gru) < 0.5, (rnn, lstm, gru)
+    assert abs(lstm - gru) <= 0.035, (lstm, gru)
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_benchmark_bptt_check(framework: str) -> None:
     figure = benchmark_figures(PAGE, framework)["bptt", "max_abs_diff"]
     assert max(figure["values"]) <= BPTT_TOLERANCE, figure
@@ -62,7 +73,8 @@ def test_benchmark_bptt_check(framework: str) -> None:
 def test_test_run_recorded_every_figure(framework: str) -> None:
     rows = test_run_rows(PAGE, framework)
     assert EXPECTED <= rows.keys(), f"{framework}: missing {sorted(EXPECTED - rows.keys())}"
-    for model in PERPLEXITY_AT_MOST:
+    assert ("gru", "valid_perplexity") not in rows, f"{framework}: the page trained the GRU"
+    for model in LIVE_MODELS:
         value = rows[model, "valid_perplexity"]["value"]
         assert 1 < value < VOCABULARY_SIZE, f"{framework} {model}: perplexity {value}"
 

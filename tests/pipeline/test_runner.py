@@ -24,6 +24,16 @@ def test_run_measures_wall_and_kernel_cpu_seconds(tmp_path: Path) -> None:
     assert run.wall_seconds >= 1.0
 
 
+def test_profile_names_the_busy_cell(tmp_path: Path) -> None:
+    busy = "import time\nend = time.process_time() + 1.0\nwhile time.process_time() < end: pass"
+    nb = _notebook("x = 1", busy, "y = 2")
+    run = runner.run_notebook(nb, tmp_path)
+    assert list(run.cell_cpu_seconds) == [cell.id for cell in nb.cells]  # every cell, in order
+    (slowest, seconds), *_ = run.slowest(1)
+    assert slowest == nb.cells[1].id and 1.0 <= seconds < 1.5
+    assert run.cell_cpu_seconds[nb.cells[0].id] < 0.5
+
+
 def test_partial_run_and_failures(tmp_path: Path) -> None:
     run = runner.run_notebook(_notebook("x = 1", "raise ValueError('stop here')", "y = 2"), tmp_path,
                               stop_before=1)
@@ -58,3 +68,11 @@ def test_no_other_module_starts_a_kernel() -> None:
              if path not in allowed and (starters := _kernel_starters(ast.parse(path.read_text())))}
     assert found == {}
     assert "nbclient" in _kernel_starters(ast.parse((ROOT / "tools" / "runner.py").read_text()))
+
+
+def test_report_profile_names_cells_by_what_they_do() -> None:
+    from tools.execute import _telling_line
+
+    source = "# train it\nd2l.seed_everything(seed)\ntimer = d2l.Timer()\nmlp = make_mlp()\nfit(mlp)"
+    assert _telling_line(source) == "mlp = make_mlp()"
+    assert _telling_line(":tags: [trained]\ntrain_gated('lstm')") == "train_gated('lstm')"
