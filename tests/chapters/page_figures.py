@@ -65,3 +65,13 @@ def assert_recorded(page: str, framework: str, expected: set[Key]) -> dict[Key, 
 def seed_spread(figure: dict) -> float:
     """max - min of a benchmark figure over its seeds: what 'a tie' is measured against."""
     return max(figure["values"]) - min(figure["values"])
+
+
+def printed(page: str, framework: str) -> str:
+    """Every text a code cell of the committed notebook printed, joined: for sentences
+    about printed figures that no results file records (nbval proves the test run
+    printed the same, exactly on the executing CPU model, within the cross-CPU bound
+    elsewhere)."""
+    nb = json.loads((ROOT / "notebooks" / framework / f"{page}.ipynb").read_text())
+    return "".join("".join(output.get("text", "")) for cell in nb["cells"]
+                   if cell["cell_type"] == "code" for output in cell.get("outputs", []))

@@ -108,3 +108,31 @@ def test_memory_table_as_the_page_reads_it() -> None:
     assert round(_recall("tensorflow", "recall_rnn", "recall_acc_k40"), 2) == 0.85
     for model in ("recall_gru", "recall_lstm_b1"):
         assert _recall("tensorflow", "recall_rnn") > _recall("tensorflow", model), model
+
+
+def test_summary_on_the_memory_sweep() -> None:
+    """Summary: 'the GRU and the LSTM with bias 1 stopped at k = 10 or 20 within the same
+    training budget, no further than the simple RNN in TensorFlow' (medians)."""
+    for framework in FRAMEWORKS:
+        for model in ("recall_gru", "recall_lstm_b1"):
+            assert _recall(framework, model) in (10, 20), (framework, model)
+    assert all(_recall("tensorflow", m) <= _recall("tensorflow", "recall_rnn")
+               for m in ("recall_gru", "recall_lstm_b1"))
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_exercise4_dropout_at_t14(framework: str) -> None:
+    """Exercise 4: 'At t+14 the medians are lower with dropout in every framework ... by
+    about 560 riders in MXNet, less than the spread between seeds; by about 1,400 in
+    PyTorch, about that spread; by about 1,570 in TensorFlow, well beyond it.'"""
+    figures = benchmark_figures(PAGE, framework)
+    with_dropout, without = (figures[m, "valid_mae_t14"] for m in ("lstm", "lstm_no_input_dropout"))
+    gain = without["median"] - with_dropout["median"]
+    spread = max(seed_spread(with_dropout), seed_spread(without))
+    assert gain > 0, (framework, gain)
+    if framework == "mxnet":
+        assert gain < spread, (gain, spread)
+    if framework == "pytorch":
+        assert 0.8 * spread < gain < 1.2 * spread, (gain, spread)
+    if framework == "tensorflow":
+        assert gain > 2 * spread, (gain, spread)

@@ -72,3 +72,18 @@ def test_vector_and_seq2seq_at_t14() -> None:
         assert abs(vector["median"] - seq2seq["median"]) < spread, framework
     vector, seq2seq, spread = _vector_and_seq2seq("pytorch", "valid_mae_t14")
     assert seq2seq["median"] - vector["median"] > spread
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_error_halves_by_a_week_and_again_by_56_days(framework: str) -> None:
+    """Exercise: 'after a week ... its error has halved; the next seven weeks halve it
+    again' (this run's printed errors after 1, 7 and 56 days; margins of 10%, far beyond
+    the drift between CPU models)."""
+    import re
+
+    from page_figures import printed
+
+    text = printed(PAGE, framework)
+    one, seven, fifty_six = (float(v.replace(",", "")) for v in re.search(
+        r"after 1 day: ([\d,]+), after 7: ([\d,]+), after 56: ([\d,]+) riders", text).groups())
+    assert 0.4 < seven / one < 0.6 and 0.4 < fifty_six / seven < 0.6, (one, seven, fifty_six)

@@ -78,3 +78,15 @@ def test_multitask_rail_ties_the_multivariate_model() -> None:
         single, multi = figures["multivariate", "valid_mae"], figures["multitask", "valid_mae_rail"]
         assert abs(multi["median"] - single["median"]) < min(seed_spread(single), seed_spread(multi)), framework
         assert (multi["median"] > single["median"]) is higher[framework], framework
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_extra_inputs_help_far_more_than_depth(framework: str) -> None:
+    """Summary: 'Feeding bus ridership and tomorrow's day type helps far more, in every
+    framework' than stacking layers (medians)."""
+    from page_figures import benchmark_figures
+
+    figures = benchmark_figures(PAGE, framework)
+    simple, deep, multivariate = (figures[m, "valid_mae"]["median"]
+                                  for m in ("simple_rnn", "deep_rnn", "multivariate"))
+    assert simple - multivariate > 3 * max(simple - deep, 0), (simple, deep, multivariate)

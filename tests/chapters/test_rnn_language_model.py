@@ -84,3 +84,25 @@ def test_bptt_matches_autodiff(framework: str) -> None:
     diff = test_run_rows(PAGE, framework)["bptt", "max_abs_diff"]["value"]
     assert 0 <= diff <= BPTT_TOLERANCE, (
         f"{framework}: derived BPTT gradients differ from autodiff by {diff:.2e} in float64")
+
+
+def test_exercise4_temperatures() -> None:
+    """Exercise 4: 'At 0.3, 98% of the words are real ones in every framework ... fewer than
+    55 distinct words. From 0.7 up it uses 74 to 86, and as the temperature rises the
+    share of real words falls; at 1.5 only 36% (MXNet) to 52% (TensorFlow)'."""
+    import re
+
+    from page_figures import printed
+
+    at_15 = {}
+    for framework in FRAMEWORKS:
+        report = {float(t): (int(real), int(distinct)) for t, real, distinct in re.findall(
+            r"temperature ([\d.]+): \d+ words, (\d+)% of them in the book, (\d+) distinct",
+            printed(PAGE, framework))}
+        assert sorted(report) == [0.3, 0.7, 1.0, 1.5], report
+        shares = [report[t][0] for t in sorted(report)]
+        assert shares[0] == 98 and report[0.3][1] < 55, (framework, report)
+        assert all(74 <= report[t][1] <= 86 for t in (0.7, 1.0, 1.5)), (framework, report)
+        assert shares == sorted(shares, reverse=True), (framework, shares)
+        at_15[framework] = shares[-1]
+    assert min(at_15.values()) == at_15["mxnet"] == 36 and max(at_15.values()) == at_15["tensorflow"] == 52
