@@ -75,3 +75,13 @@ def printed(page: str, framework: str) -> str:
     nb = json.loads((ROOT / "notebooks" / framework / f"{page}.ipynb").read_text())
     return "".join("".join(output.get("text", "")) for cell in nb["cells"]
                    if cell["cell_type"] == "code" for output in cell.get("outputs", []))
+
+
+def printed_figure(page: str, framework: str, pattern: str) -> float:
+    """The number that ``pattern``'s one group captures in the page's printed text (see
+    ``printed``), thousands separators removed; the pattern must match exactly once."""
+    import re
+
+    found = re.findall(pattern, printed(page, framework), flags=re.MULTILINE)
+    assert len(found) == 1, f"{framework} {page}: {pattern!r} printed {len(found)} times"
+    return float(found[0].replace(",", ""))

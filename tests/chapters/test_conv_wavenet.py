@@ -108,3 +108,15 @@ def test_convolutions_match_the_recurrent_models_at_best() -> None:
     params = {m: benchmark_figures(p, "pytorch")[m, "params"]["median"]
               for p, m in (("conv_wavenet", "gated_wavenet"), ("gated_cells", "gru"))}
     assert round(params["gated_wavenet"] / params["gru"]) == 12
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_error_at_t14_higher_than_at_t1_for_every_model(framework: str) -> None:
+    """'The error at t+14 is higher than at t+1 for every model' (benchmark medians of the
+    nine 14-day forecasters of chapters 2 and 3)."""
+    pages = RECURRENT_14_DAY | {PAGE: MODELS}
+    for page, models in pages.items():
+        figures = benchmark_figures(page, framework)
+        for model in models:
+            t1, t14 = (figures[model, m]["median"] for m in ("valid_mae_t1", "valid_mae_t14"))
+            assert t14 > t1, (page, model, t1, t14)

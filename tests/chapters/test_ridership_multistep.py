@@ -87,3 +87,191 @@ def test_error_halves_by_a_week_and_again_by_56_days(framework: str) -> None:
     one, seven, fifty_six = (float(v.replace(",", "")) for v in re.search(
         r"after 1 day: ([\d,]+), after 7: ([\d,]+), after 56: ([\d,]+) riders", text).groups())
     assert 0.4 < seven / one < 0.6 and 0.4 < fifty_six / seven < 0.6, (one, seven, fifty_six)
+
+
+def _printed(framework: str, pattern: str, page: str = PAGE) -> float:
+    from page_figures import printed_figure
+
+    return printed_figure(page, framework, pattern)
+
+
+def _horizon_tables(framework: str) -> list[dict[str, dict[int, float]]]:
+    """The printed 'days ahead' tables, in order (the main text's, then Exercise 6's):
+    column -> {days ahead: validation MAE}."""
+    import re
+
+    from page_figures import printed
+
+    tables = []
+    for header, body in re.findall(r"^([^\n]+)\ndays ahead[^\n]*\n((?:\d+ +[\d, ]+\n)+)",
+                                   printed(PAGE, framework), flags=re.MULTILINE):
+        columns = re.split(r"\s{2,}", header.strip())
+        table: dict[str, dict[int, float]] = {column: {} for column in columns}
+        for line in body.splitlines():
+            day, *values = line.split()
+            assert len(values) == len(columns), (header, line)
+            for column, value in zip(columns, values, strict=True):
+                table[column][int(day)] = float(value.replace(",", ""))
+        tables.append(table)
+    assert len(tables) == 2, f"{framework}: {len(tables)} 'days ahead' tables printed"
+    return tables
+
+
+NETWORKS = ("iterative", "vector", "seq2seq")
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_one_step_mae_is_the_mean_of_the_multitask_errors(framework: str) -> None:
+    """'its MAE is exactly the mean of the two errors printed there' (the previous page's
+    multitask rail and bus errors; each is printed rounded to a rider, hence the one-rider
+    allowance)."""
+    one_step = _printed(framework, r"one step, rail and bus: validation MAE ([\d,]+) riders")
+    rail, bus = (_printed(framework, rf"multitask, {name}: validation MAE ([\d,]+) riders",
+                          "ridership_rnns") for name in ("rail", "bus "))
+    assert abs(one_step - (rail + bus) / 2) <= 1, (one_step, rail, bus)
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_iterative_error_small_at_t1_larger_two_weeks_out(framework: str) -> None:
+    """'At t+1 the iterative forecast is just the one-step forecast, and its error is
+    small; two weeks out it is larger.'"""
+    rows = test_run_rows(PAGE, framework)
+    t1, t14 = (rows["iterative", metric]["value"] for metric in ("valid_mae_t1", "valid_mae_t14"))
+    assert t1 < t14, (t1, t14)
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_iterative_error_grows_fastest_over_the_first_week(framework: str) -> None:
+    """'Over the first week the iterative forecaster's error grows faster than the
+    others' ... their errors grow more slowly' (this run's table, t+1 to t+7)."""
+    table = _horizon_tables(framework)[0]
+    growth = {model: table[model][7] - table[model][1] for model in NETWORKS}
+    for model in ("vector", "seq2seq"):
+        assert growth["iterative"] > growth[model] > 0, growth
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_one_shot_curves_jump_at_t10_while_the_iterative_one_keeps_falling(framework: str) -> None:
+    """'In the second week the vector and sequence-to-sequence curves jump at 10 days
+    ahead, while the iterative one keeps falling' (this run, Exercise 6's table at 7, 10
+    and 14 days). The iterative fall from t+7 to t+10 is not asserted in PyTorch, where it
+    is 4.7%, under the 5% a run's figures need; the fall from t+10 to t+14 is."""
+    table = _horizon_tables(framework)[1]
+    for model in ("vector", "seq2seq"):
+        assert table[model][10] > max(table[model][7], table[model][14]), (model, table[model])
+    iterative = table["iterative"]
+    assert iterative[10] > iterative[14], iterative
+    if framework != "pytorch":
+        assert iterative[7] > iterative[10], iterative
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_the_three_end_up_close_on_average(framework: str) -> None:
+    """'Over two weeks this advantage roughly makes up for its compounding errors, and the
+    three end up close on average: look at the means printed below' (this run; close:
+    within 10% of the lowest mean)."""
+    rows = test_run_rows(PAGE, framework)
+    means = [rows[model, "valid_mae"]["value"] for model in NETWORKS]
+    assert max(means) - min(means) < 0.1 * min(means), means
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_from_march_2020_errors_several_times_larger_and_naive_better_than_ever(framework: str) -> None:
+    """'From March 2020 on ... the networks' errors are several times larger than before,
+    while the naive forecast ... does better than ever' (this run; several: at least 3;
+    better than ever: below every other figure the naive forecast scored on the page)."""
+    rows = test_run_rows(PAGE, framework)
+    for model in NETWORKS:
+        before, after = (rows[model, m]["value"] for m in ("test_mae_before_2020_03", "test_mae_from_2020_03"))
+        assert after >= 3 * before, (model, before, after)
+    naive = {metric: rows["naive", metric]["value"] for metric in METRICS}
+    after = naive.pop("test_mae_from_2020_03")
+    assert after < min(naive.values()), (after, naive)
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_iterative_mean_error_changes_most_from_seed_to_seed(framework: str) -> None:
+    """'the iterative forecaster's mean error over the two weeks changes most from seed to
+    seed, in every framework' (benchmark)."""
+    from page_figures import benchmark_figures
+
+    figures = benchmark_figures(PAGE, framework)
+    spread = {model: seed_spread(figures[model, "valid_mae"]) for model in NETWORKS}
+    assert spread["iterative"] > max(spread["vector"], spread["seq2seq"]), spread
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_calendar_gave_the_iterative_forecaster_an_edge_on_holidays(framework: str) -> None:
+    """Summary: 'Inputs that are known in advance, like the calendar, are fed in exactly,
+    which gave it an edge on holidays' (this run at 10 and 14 days ahead, the Memorial Day
+    days of the last windows; and the benchmark medians of the holiday-rich test period
+    before March 2020)."""
+    from page_figures import benchmark_figures
+
+    table = _horizon_tables(framework)[1]
+    figures = benchmark_figures(PAGE, framework)
+    for model in ("vector", "seq2seq"):
+        for day in (10, 14):
+            assert table["iterative"][day] < table[model][day], (model, day)
+        metric = "test_mae_before_2020_03"
+        assert figures["iterative", metric]["median"] < figures[model, metric]["median"], model
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_exercise1_28_outputs_about_as_good_as_the_rail_only_forecaster(framework: str) -> None:
+    """Exercise 1: 'The rail forecast of the two-series network is about as good as the
+    rail-only one's ... The bus error is of the same order as the rail error' (this run;
+    about as good: within 10%; of the same order: within a factor of 2). 'In our runs
+    slightly worse' is not asserted: it is worse by 3.3% to 4.8%, under the 5% a run's
+    figures need."""
+    rail = _printed(framework, r"28 outputs: rail ([\d,]+), bus [\d,]+ riders")
+    bus = _printed(framework, r"28 outputs: rail [\d,]+, bus ([\d,]+) riders")
+    rail_only = test_run_rows(PAGE, framework)["vector", "valid_mae"]["value"]
+    assert abs(rail - rail_only) < 0.1 * rail_only, (rail, rail_only)
+    assert rail / 2 < bus < 2 * rail, (rail, bus)
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_exercise2_week_twice_does_not_beat_the_simpler_strategies(framework: str) -> None:
+    """Exercise 2: 'here the combination does not beat the simpler strategies' (this run's
+    means: it is above the better of the iterative and the vector forecaster; above both
+    is not asserted, since in MXNet and TensorFlow one of the margins is under 5%)."""
+    combination = _printed(framework, r"week twice: t\+1 [\d,]+, t\+14 [\d,]+, mean ([\d,]+) riders")
+    rows = test_run_rows(PAGE, framework)
+    best = min(rows[model, "valid_mae"]["value"] for model in ("iterative", "vector"))
+    assert combination > best, (combination, best)
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_exercise3_feedback_causes_most_of_the_growth(framework: str) -> None:
+    """Exercise 3: 'Fed observations ... the error changes little with the horizon ... Most
+    of the growth of the iterative forecaster's error therefore comes from the feedback of
+    its own forecasts' (this run, t+1 to t+14: fed observations, the error grows by less
+    than half as much as fed its forecasts)."""
+    fed_t1 = _printed(framework, r"fed observations: t\+1 ([\d,]+), t\+14 [\d,]+")
+    fed_t14 = _printed(framework, r"fed observations: t\+1 [\d,]+, t\+14 ([\d,]+)")
+    rows = test_run_rows(PAGE, framework)
+    own_t1, own_t14 = (rows["iterative", m]["value"] for m in ("valid_mae_t1", "valid_mae_t14"))
+    assert fed_t14 - fed_t1 < 0.5 * (own_t14 - own_t1), (fed_t1, fed_t14, own_t1, own_t14)
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_exercise6_calendar_brings_the_vector_forecaster_level_with_the_best(framework: str) -> None:
+    """Exercise 6: 'at 10 days ahead its error is now close to the iterative forecaster's
+    instead of several thousand riders above it, and over the two weeks it does about as
+    well as the best forecaster of the main text, or better' (this run; close: within 5%
+    of the iterative error, where the plain vector forecaster is above it; about as well
+    or better: above the best mean by no more than that model's spread over the
+    benchmark's seeds). 'Several thousand' is not asserted: the plain vector forecaster
+    is 2,500 riders above the iterative one in MXNet, 3,800 and 4,000 elsewhere."""
+    from page_figures import benchmark_figures
+
+    at_10 = _horizon_tables(framework)[1]
+    iterative, vector, calendar = (at_10[m][10] for m in ("iterative", "vector", "vector + calendar"))
+    assert abs(calendar - iterative) < 0.05 * iterative, (calendar, iterative)
+    assert vector > iterative, (vector, iterative)
+    mean = _printed(framework, r"^vector \+ calendar +([\d,]+)$")
+    rows = test_run_rows(PAGE, framework)
+    best = min(NETWORKS, key=lambda model: rows[model, "valid_mae"]["value"])
+    spread = seed_spread(benchmark_figures(PAGE, framework)[best, "valid_mae"])
+    assert mean - rows[best, "valid_mae"]["value"] <= spread, (mean, best, spread)

@@ -106,3 +106,19 @@ def test_exercise4_temperatures() -> None:
         assert shares == sorted(shares, reverse=True), (framework, shares)
         at_15[framework] = shares[-1]
     assert min(at_15.values()) == at_15["mxnet"] == 36 and max(at_15.values()) == at_15["tensorflow"] == 52
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.parametrize("name", ("RNN", "LSTM"))
+def test_exercise1_fresh_state_raises_the_perplexity(framework: str, name: str) -> None:
+    """Exercise 1: 'With a fresh state ... the perplexity rises by about 0.5 to 0.6 for
+    both networks' (this run; about: between 0.45 and 0.65)."""
+    import re
+
+    from page_figures import printed
+
+    lines = re.findall(rf"^{name}: carried state ([\d.]+), fresh state every block ([\d.]+)$",
+                       printed(PAGE, framework), flags=re.MULTILINE)
+    assert len(lines) == 1, lines
+    carried, fresh = (float(v) for v in lines[0])
+    assert 0.45 <= fresh - carried <= 0.65, (carried, fresh)
