@@ -12,7 +12,7 @@ TEST_RESULTS := _build/test-results
 # Every kernel (execution, nbval, unit tests) runs under tools/kernel.env, applied by
 # tools/project.py; the Makefile only calls `python -m tools <verb>`.
 
-.PHONY: help envs book notebooks site report check test unit nbval test-book lock clean lab benchmark \
+.PHONY: help envs book notebooks site report check test unit nbval test-book lock clean lab benchmark speed \
 	$(addprefix unit-,$(FRAMEWORKS))
 
 help:
@@ -26,6 +26,7 @@ help:
 	@echo "make nbval [FRAMEWORK=<fw>]  re-execute every notebook and compare every cell"
 	@echo "make test-book | test-browser | test-runtime | test-assignments  the other suites of make test"
 	@echo "make benchmark [FRAMEWORK=<fw>] [PAGE=<page>]  headline figures over three seeds (outside CI)"
+	@echo "make speed [FRAMEWORK=<fw>]  chapter-2 models: published recipe vs the book's (outside CI)"
 	@echo "make assignments  student and solutions notebooks for instructors"
 	@echo "make lab       JupyterLab with one kernel per framework (d2lmini-<framework>)"
 	@echo "make envs | lock | clean   environments, re-pinned requirements, remove _build"
@@ -129,6 +130,11 @@ lab: envs
 # Every headline figure over three fixed seeds (outside CI): results/benchmark/<fw>/<page>.json.
 benchmark: envs
 	$(BOOK_PY) -m tools benchmark $(if $(FRAMEWORK),--framework $(FRAMEWORK)) $(if $(PAGE),--page $(PAGE))
+
+# The linear, simple, deep and multivariate ridership models trained with the published
+# recipe and with the book's from the same weights (outside CI; tools/speed.py).
+speed: envs
+	$(BOOK_PY) -m tools speed $(addprefix --framework ,$(FRAMEWORK))
 
 # --- assignments --------------------------------------------------------------
 # Per chapter and framework, a student notebook (exercises, no solutions) and a solutions

@@ -9,6 +9,7 @@
     verify     nbval | unit | gpu | figures | tolerances      (see tools/verify.py)
     report     wall and kernel CPU seconds per notebook and framework
     benchmark  headline figures over three seeds               [--framework] [--page]
+    speed      chapter-2 models, published recipe vs the book's [--framework]
     assignments, lab   see tools/assignments.py and tools/lab.py
 
 The book environment (.venv/book) runs every verb but ``verify unit|nbval``, which the
@@ -63,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("benchmark", add_help=False)
     sub.add_parser("assignments", add_help=False)
     sub.add_parser("lab", add_help=False)
+    speed = sub.add_parser("speed", help="published recipe vs the book's (tools/speed.py)")
+    speed.add_argument("--framework", choices=FRAMEWORKS, action="append")
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in ("benchmark", "assignments", "lab"):  # their own options
         import importlib
@@ -88,6 +91,10 @@ def main(argv: list[str] | None = None) -> int:
         for state in execute.refresh_notebooks(_frameworks(args), tuple(args.chapter)):
             print(f"needs execution: {state.path} (make notebooks)")
         return 0
+    if args.verb == "speed":
+        from tools import speed
+
+        return speed.main(_frameworks(args))
     if args.verb in ("merge", "render"):
         from tools import render
 

@@ -1,0 +1,163 @@
+"""The kernel side of `make speed` (tools/speed.py): imported by a copy of a framework's
+ridership_rnns notebook, it trains four of the page's models twice, with the published
+recipe and with the book's, and records each epoch's kernel CPU seconds and validation MAE.
+
+`install` replaces ``d2l.fit_forecaster`` for the rest of the notebook. When the page
+trains one of the four models (found by the page's variable that holds the net), the
+replacement takes the net's initial weights, trains it with the published recipe, puts
+the initial weights back and trains it with the book's (the page's own arguments), then
+leaves the net with the book's best weights and returns that MAE, so that the page's
+later cells run as they would. Each training starts from `d2l.seed_everything(seed)`.
+Every other call goes to the real function. `save` writes what was measured as JSON.
+
+Both recipes run fit_forecaster's own loop and bookkeeping (d2lmini.core's monitor and
+the framework's trainer, the private pieces fit_forecaster is made of) without the live
+plot; only the optimizer, the learning-rate schedule, the data scaling and the stopping
+rule differ, and those are the recipes.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import time
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+from d2lmini import core
+
+# The published recipe, from the chapter-15 notebook of Geron's "Hands-On Machine Learning"
+# (3rd edition, TensorFlow): `fit_and_evaluate` with SGD, momentum 0.9, a constant learning
+# rate, at most 500 epochs, early stopping with patience 50 on the validation MAE (best
+# weights restored), Keras' Huber loss (delta 1), batches of 32, values divided by 1e6.
+PUBLISHED = dict(num_epochs=500, patience=50, delta=1.0, momentum=0.9, scale=1e6)
+PUBLISHED_LR = {"linear": 0.02, "simple_rnn": 0.05, "deep_rnn": 0.01, "multivariate": 0.05}
+# The variable that holds each model's net on the page -> the model's name in results/.
+PAGE_VARIABLES = {"linear": "linear", "rnn": "simple_rnn", "deep": "deep_rnn",
+                  "mv": "multivariate"}
+
+_measured: dict[str, dict[str, Any]] = {}
+
+
+class _ConstantRate(core._FitMonitor):
+    """fit_forecaster's bookkeeping with the published constant learning rate."""
+
+    def learning_rate(self) -> float:
+        return self.lr
+
+
+def _timed_fit(trainer: Any, monitor: core._FitMonitor) -> list[list[float]]:
+    """fit_forecaster's loop; [kernel CPU seconds since the start, validation MAE] per
+    epoch. Leaves the net with the weights of its best epoch."""
+    history, best, stop = [], None, False
+    start = time.process_time()
+    while not stop:
+        trainer.set_learning_rate(monitor.learning_rate())
+        train_mae = monitor.unscaled_mae(*trainer.train_epoch())
+        valid_mae = monitor.unscaled_mae(*trainer.valid_error_sums())
+        improved, stop = monitor.end_epoch(train_mae, valid_mae)
+        if improved:
+            best = trainer.get_weights()
+        history.append([round(time.process_time() - start, 4), valid_mae])
+    if best is not None:
+        trainer.set_weights(best)
+    return history
+
+
+def _sgd_trainer(framework: str, trainer_class: Any, net: Any, train_iter: Any,
+                 valid_iter: Any, lr: float, delta: float) -> Any:
+    """The framework's trainer with Adam swapped for SGD with the published momentum."""
+    momentum = PUBLISHED["momentum"]
+    if framework == "tensorflow":  # the optimizer is baked into the compiled step
+        import tensorflow as tf
+
+        def sgd(learning_rate: float) -> Any:
+            return tf.keras.optimizers.SGD(learning_rate=learning_rate, momentum=momentum)
+
+        with mock.patch.object(tf.keras.optimizers, "Adam", sgd):
+            return trainer_class(net, train_iter, valid_iter, lr, delta)
+    trainer = trainer_class(net, train_iter, valid_iter, lr, delta)
+    if framework == "pytorch":
+        import torch
+
+        trainer.optimizer = torch.optim.SGD(net.parameters(), lr=lr, momentum=momentum)
+    else:
+        from mxnet import gluon
+
+        trainer.trainer = gluon.Trainer(trainer.params, "sgd",
+                                        {"learning_rate": lr, "momentum": momentum})
+    return trainer
+
+
+def _published_windows(d2l: Any, page: dict[str, Any], model: str) -> tuple[Any, Any]:
+    """The page's training and validation windows in millions of riders, unstandardized,
+    with the page's columns (rail alone, or rail, bus and the next day's type)."""
+    import pandas as pd
+
+    millions, period, seq_length = page["millions"], page["period"], page["seq_length"]
+    if model == "multivariate":
+        frame = pd.concat([millions, page["next_day"]], axis=1)
+        train, valid = period(frame, "train"), period(frame, "valid")
+        return (d2l.make_windows(train, seq_length, shuffle=True, targets=train[:, 0]),
+                d2l.make_windows(valid, seq_length, targets=valid[:, 0]))
+    train, valid = period(millions["rail"], "train"), period(millions["rail"], "valid")
+    return (d2l.make_windows(train, seq_length, shuffle=True),
+            d2l.make_windows(valid, seq_length))
+
+
+def install(d2l: Any, page: dict[str, Any]) -> None:
+    """Replace d2l.fit_forecaster for the rest of the notebook whose globals are `page`."""
+    real = d2l.fit_forecaster
+    trainer_class = real.__self__._trainer
+    framework = real.__self__.framework
+    signature = inspect.signature(real)
+
+    def fit_forecaster(*args: Any, **kwargs: Any) -> float:
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        a = bound.arguments
+        model = next((name for variable, name in PAGE_VARIABLES.items()
+                      if page.get(variable) is a["net"] and name not in _measured), None)
+        if model is None:
+            return real(*args, **kwargs)
+        net, seed = a["net"], page["seed"]
+        probe = trainer_class(net, a["train_iter"], a["valid_iter"], a["lr"], a["delta"])
+        probe.valid_error_sums()  # a forward pass, which MXNet's deferred initialization needs
+        initial = probe.get_weights()
+
+        d2l.seed_everything(seed)
+        train_iter, valid_iter = _published_windows(d2l, page, model)
+        lr = PUBLISHED_LR[model]
+        published = _timed_fit(
+            _sgd_trainer(framework, trainer_class, net, train_iter, valid_iter, lr,
+                         PUBLISHED["delta"]),
+            _ConstantRate(PUBLISHED["num_epochs"], lr, PUBLISHED["patience"],
+                          PUBLISHED["delta"], PUBLISHED["scale"], plot_every=0))
+
+        probe.set_weights(initial)
+        d2l.seed_everything(seed)
+        book = _timed_fit(
+            trainer_class(net, a["train_iter"], a["valid_iter"], a["lr"], a["delta"]),
+            core._FitMonitor(a["num_epochs"], a["lr"], a["patience"], a["delta"], a["scale"],
+                             plot_every=0))
+        _measured[model] = {
+            "published": {"lr": lr, **PUBLISHED, "history": published},
+            "book": {"lr": a["lr"], "num_epochs": a["num_epochs"], "patience": a["patience"],
+                     "delta": a["delta"], "history": book},
+        }
+        print(f"{model}: published recipe best {min(v for _, v in published):,.0f} riders "
+              f"in {len(published)} epochs; book's {min(v for _, v in book):,.0f} in "
+              f"{len(book)} epochs", flush=True)
+        return min(v for _, v in book)
+
+    d2l.fit_forecaster = fit_forecaster
+
+
+def save(path: str | Path) -> None:
+    """Write the measurements (model -> recipe -> settings and history) as JSON."""
+    missing = sorted(set(PAGE_VARIABLES.values()) - set(_measured))
+    if missing:
+        raise RuntimeError(f"the page never trained {missing} (the variables "
+                           f"{sorted(PAGE_VARIABLES)} are how the harness finds them)")
+    Path(path).write_text(json.dumps(_measured, indent=1) + "\n")
