@@ -10,14 +10,15 @@ leaves the net with the book's best weights and returns that MAE, so that the pa
 later cells run as they would. Each training starts from `d2l.seed_everything(seed)`.
 Every other call goes to the real function. `save` writes what was measured as JSON.
 
-Both recipes run fit_forecaster's own loop and bookkeeping (d2lmini.core's monitor and
-the framework's trainer, the private pieces fit_forecaster is made of) without the live
-plot; only the optimizer, the learning-rate schedule, the data scaling and the stopping
-rule differ, and those are the recipes.
+Both recipes run fit_forecaster itself, without the live plot, on the framework's own
+trainer (the private piece fit_forecaster is made of) wrapped to time each epoch; only
+the optimizer, the learning-rate schedule, the data scaling and the stopping rule
+differ, and those are the recipes.
 """
 
 from __future__ import annotations
 
+import copy
 import inspect
 import json
 import time
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
-from d2lmini import core
+import numpy as np
 
 # The published recipe, from the chapter-15 notebook of Geron's "Hands-On Machine Learning"
 # (3rd edition, TensorFlow): `fit_and_evaluate` with SGD, momentum 0.9, a constant learning
@@ -40,54 +41,84 @@ PAGE_VARIABLES = {"linear": "linear", "rnn": "simple_rnn", "deep": "deep_rnn",
 _measured: dict[str, dict[str, Any]] = {}
 
 
-class _ConstantRate(core._FitMonitor):
-    """fit_forecaster's bookkeeping with the published constant learning rate."""
+class _TimedTrainer:
+    """A framework's trainer as fit_forecaster drives it, recording after every epoch the
+    kernel CPU seconds since the first one began and the validation MAE (in the units of
+    `scale`, as fit_forecaster computes it); with `constant_lr`, it ignores the cosine
+    schedule and keeps that learning rate (the published recipe)."""
 
-    def learning_rate(self) -> float:
-        return self.lr
+    def __init__(self, inner: Any, scale: Any, constant_lr: float | None = None) -> None:
+        self.inner, self.constant_lr = inner, constant_lr
+        self.scale = np.atleast_1d(np.asarray(scale, dtype=np.float64))  # one, or per output
+        self.history: list[list[float]] = []
+        self.start: float | None = None
+
+    def set_learning_rate(self, lr: float) -> None:
+        self.inner.set_learning_rate(lr if self.constant_lr is None else self.constant_lr)
+
+    def train_epoch(self) -> Any:
+        if self.start is None:
+            self.start = time.process_time()
+        return self.inner.train_epoch()
+
+    def valid_error_sums(self) -> Any:
+        sums, count = self.inner.valid_error_sums()
+        mae = float(np.mean(np.asarray(sums, dtype=np.float64).reshape(-1) / count * self.scale))
+        self.history.append([round(time.process_time() - self.start, 4), mae])
+        return sums, count
+
+    def get_weights(self) -> Any:
+        return self.inner.get_weights()
+
+    def set_weights(self, weights: Any) -> None:
+        self.inner.set_weights(weights)
 
 
-def _timed_fit(trainer: Any, monitor: core._FitMonitor) -> list[list[float]]:
-    """fit_forecaster's loop; [kernel CPU seconds since the start, validation MAE] per
-    epoch. Leaves the net with the weights of its best epoch."""
-    history, best, stop = [], None, False
-    start = time.process_time()
-    while not stop:
-        trainer.set_learning_rate(monitor.learning_rate())
-        train_mae = monitor.unscaled_mae(*trainer.train_epoch())
-        valid_mae = monitor.unscaled_mae(*trainer.valid_error_sums())
-        improved, stop = monitor.end_epoch(train_mae, valid_mae)
-        if improved:
-            best = trainer.get_weights()
-        history.append([round(time.process_time() - start, 4), valid_mae])
-    if best is not None:
-        trainer.set_weights(best)
-    return history
+def _timed_fit(helpers: Any, trainer: Any, scale: Any, constant_lr: float | None,
+               net: Any, train_iter: Any, valid_iter: Any, num_epochs: int, lr: float,
+               patience: int | None, delta: float) -> list[list[float]]:
+    """d2l.fit_forecaster itself (its loop, schedule, patience and best-weights restore),
+    without the live plot, on `trainer`; the per-epoch [CPU seconds, validation MAE]."""
+    timed: list[_TimedTrainer] = []
+
+    def make(*args: Any) -> _TimedTrainer:
+        timed.append(_TimedTrainer(trainer(*args), scale, constant_lr))
+        return timed[-1]
+
+    helpers = copy.copy(helpers)
+    helpers._trainer = make
+    helpers.fit_forecaster(net, train_iter, valid_iter, num_epochs, lr, patience, delta,
+                           scale, plot_every=0)
+    return timed[0].history
 
 
-def _sgd_trainer(framework: str, trainer_class: Any, net: Any, train_iter: Any,
-                 valid_iter: Any, lr: float, delta: float) -> Any:
-    """The framework's trainer with Adam swapped for SGD with the published momentum."""
+def _sgd_trainer(framework: str, trainer_class: Any) -> Any:
+    """A factory of the framework's trainer with Adam swapped for SGD with the published
+    momentum (made as fit_forecaster makes trainers: net, train_iter, valid_iter, lr, delta)."""
     momentum = PUBLISHED["momentum"]
-    if framework == "tensorflow":  # the optimizer is baked into the compiled step
-        import tensorflow as tf
 
-        def sgd(learning_rate: float) -> Any:
-            return tf.keras.optimizers.SGD(learning_rate=learning_rate, momentum=momentum)
+    def make(net: Any, train_iter: Any, valid_iter: Any, lr: float, delta: float) -> Any:
+        if framework == "tensorflow":  # the optimizer is baked into the compiled step
+            import tensorflow as tf
 
-        with mock.patch.object(tf.keras.optimizers, "Adam", sgd):
-            return trainer_class(net, train_iter, valid_iter, lr, delta)
-    trainer = trainer_class(net, train_iter, valid_iter, lr, delta)
-    if framework == "pytorch":
-        import torch
+            def sgd(learning_rate: float) -> Any:
+                return tf.keras.optimizers.SGD(learning_rate=learning_rate, momentum=momentum)
 
-        trainer.optimizer = torch.optim.SGD(net.parameters(), lr=lr, momentum=momentum)
-    else:
-        from mxnet import gluon
+            with mock.patch.object(tf.keras.optimizers, "Adam", sgd):
+                return trainer_class(net, train_iter, valid_iter, lr, delta)
+        trainer = trainer_class(net, train_iter, valid_iter, lr, delta)
+        if framework == "pytorch":
+            import torch
 
-        trainer.trainer = gluon.Trainer(trainer.params, "sgd",
-                                        {"learning_rate": lr, "momentum": momentum})
-    return trainer
+            trainer.optimizer = torch.optim.SGD(net.parameters(), lr=lr, momentum=momentum)
+        else:
+            from mxnet import gluon
+
+            trainer.trainer = gluon.Trainer(trainer.params, "sgd",
+                                            {"learning_rate": lr, "momentum": momentum})
+        return trainer
+
+    return make
 
 
 def _published_windows(d2l: Any, page: dict[str, Any], model: str) -> tuple[Any, Any]:
@@ -109,8 +140,8 @@ def _published_windows(d2l: Any, page: dict[str, Any], model: str) -> tuple[Any,
 def install(d2l: Any, page: dict[str, Any]) -> None:
     """Replace d2l.fit_forecaster for the rest of the notebook whose globals are `page`."""
     real = d2l.fit_forecaster
-    trainer_class = real.__self__._trainer
-    framework = real.__self__.framework
+    helpers = real.__self__  # the FrameworkHelpers instance whose method it is
+    trainer_class, framework = helpers._trainer, helpers.framework
     signature = inspect.signature(real)
 
     def fit_forecaster(*args: Any, **kwargs: Any) -> float:
@@ -129,18 +160,16 @@ def install(d2l: Any, page: dict[str, Any]) -> None:
         d2l.seed_everything(seed)
         train_iter, valid_iter = _published_windows(d2l, page, model)
         lr = PUBLISHED_LR[model]
-        published = _timed_fit(
-            _sgd_trainer(framework, trainer_class, net, train_iter, valid_iter, lr,
-                         PUBLISHED["delta"]),
-            _ConstantRate(PUBLISHED["num_epochs"], lr, PUBLISHED["patience"],
-                          PUBLISHED["delta"], PUBLISHED["scale"], plot_every=0))
+        published = _timed_fit(helpers, _sgd_trainer(framework, trainer_class),
+                               PUBLISHED["scale"], lr, net, train_iter, valid_iter,
+                               PUBLISHED["num_epochs"], lr, PUBLISHED["patience"],
+                               PUBLISHED["delta"])
 
         probe.set_weights(initial)
         d2l.seed_everything(seed)
-        book = _timed_fit(
-            trainer_class(net, a["train_iter"], a["valid_iter"], a["lr"], a["delta"]),
-            core._FitMonitor(a["num_epochs"], a["lr"], a["patience"], a["delta"], a["scale"],
-                             plot_every=0))
+        book = _timed_fit(helpers, trainer_class, a["scale"], None, net,
+                          a["train_iter"], a["valid_iter"], a["num_epochs"], a["lr"],
+                          a["patience"], a["delta"])
         _measured[model] = {
             "published": {"lr": lr, **PUBLISHED, "history": published},
             "book": {"lr": a["lr"], "num_epochs": a["num_epochs"], "patience": a["patience"],
