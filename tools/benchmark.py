@@ -6,8 +6,12 @@ per-framework notebooks of the pages that do so once per seed in ``SEEDS`` (in m
 the committed notebooks are left alone), collects the rows each run records, and
 writes ``results/benchmark/<framework>/<page>.json``:
 
-    {"page": ..., "framework": ..., "seeds": [0, 1, 2],
+    {"page": ..., "framework": ..., "seeds": [0, 1, 2], "source_hash": ..., "cpu": ...,
      "figures": [{"model": ..., "metric": ..., "values": [v0, v1, v2], "median": m}, ...]}
+
+``source_hash`` is the hash of the code the runs executed (``split.content_hash`` without
+the benchmark files) and ``cpu`` the CPU model they ran on: the staleness check
+(``make check``) reports a benchmark whose page's code has changed since.
 
 Claims that a model matches or beats a published figure are made on the median.
 What a page records with ``d2l.record_training`` (a model's parameters and training
@@ -26,9 +30,12 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import nbformat
+
 from tools import runner
+from tools.host import cpu_model
 from tools.project import FRAMEWORKS, RESULTS, ROOT, SEED_VARIABLE
-from tools.split import chapters
+from tools.split import Chapter, chapters, content_hash, split
 
 SEEDS = (0, 1, 2)
 OUT = RESULTS / "benchmark"
@@ -77,8 +84,35 @@ def benchmark(framework: str, page: str, seeds: tuple[int, ...]) -> Path:
     out = OUT / framework / f"{page}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"page": page, "framework": framework, "seeds": list(seeds),
+                               "source_hash": _ran_hash(framework, page), "cpu": cpu_model(),
                                "figures": figures}, indent=1) + "\n")
     return out
+
+
+def _ran_hash(framework: str, page: str) -> str:
+    """The code hash of the committed notebook the runs executed."""
+    notebook = nbformat.read(ROOT / "notebooks" / framework / f"{page}.ipynb", as_version=4)
+    return content_hash(notebook, framework, benchmarks=False)
+
+
+def code_hash(page: str, framework: str) -> str:
+    """The hash of the code a benchmark of `page` executes (its benchmark files aside)."""
+    return content_hash(split(Chapter(page), framework), framework, benchmarks=False)
+
+
+def stale_benchmarks() -> list[str]:
+    """Why each committed benchmark file no longer matches its page's code, one a line."""
+    problems = []
+    for path in sorted(OUT.glob("*/*.json")):
+        framework, page = path.parent.name, path.stem
+        recorded = json.loads(path.read_text()).get("source_hash")
+        shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+        if page not in benchmarked_pages():
+            problems.append(f"{shown}: no page {page} reads {SEED_VARIABLE}")
+        elif recorded != code_hash(page, framework):
+            why = "records no code hash" if recorded is None else "was computed with other code"
+            problems.append(f"{shown} {why}: run `make benchmark FRAMEWORK={framework} PAGE={page}`")
+    return problems
 
 
 def main() -> int:

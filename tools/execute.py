@@ -16,10 +16,12 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import nbformat
 
 from tools import runner
+from tools.benchmark import stale_benchmarks
 from tools.project import BUILD, FRAMEWORKS, RESULTS, ROOT
 from tools.split import CURRENT, EXECUTE, REFRESH, NotebookState, chapters, refresh, statuses
 
@@ -40,8 +42,13 @@ def check() -> int:
     if stale:
         print("Run `make notebooks` (it refreshes, then executes only what needs it) and commit "
               "notebooks/ and results/.")
+    benchmarks = stale_benchmarks()
+    for line in benchmarks:
+        print(f"stale benchmark: {line}")
+    if stale or benchmarks:
         return 1
-    print(f"notebooks/ matches book/ ({len(chapters())} chapters x {len(FRAMEWORKS)} frameworks)")
+    print(f"notebooks/ matches book/ ({len(chapters())} chapters x {len(FRAMEWORKS)} frameworks); "
+          "every benchmark matches its page's code")
     return 0
 
 
@@ -109,8 +116,23 @@ def timings() -> dict[str, dict[str, dict[str, float | None]]]:
             path = chapter.notebook(fw)
             meta = nbformat.read(path, as_version=4).metadata.get("d2lmini", {}) if path.exists() else {}
             table.setdefault(chapter.name, {})[fw] = {"wall": meta.get("seconds"),
-                                                      "cpu": meta.get("cpu_seconds")}
+                                                      "cpu": meta.get("cpu_seconds"),
+                                                      "host": meta.get("cpu")}
     return table
+
+
+def hosts(table: dict[str, dict[str, dict[str, Any]]]) -> str:
+    """Which CPU models recorded the figures: CPU seconds compare only on one model."""
+    counts: dict[str, int] = {}
+    for row in table.values():
+        for entry in row.values():
+            if entry["wall"] is not None:
+                host = entry.get("host") or "an unrecorded CPU"
+                counts[host] = counts.get(host, 0) + 1
+    if len(counts) > 1:
+        return ("Recorded on several CPU models, whose speeds differ, so compare CPU seconds "
+                "within one model: " + "; ".join(f"{n} on {h}" for h, n in sorted(counts.items())) + ".")
+    return "".join(f"Recorded on {h} ({n} notebooks)." for h, n in counts.items())
 
 
 def _telling_line(source: str) -> str:
@@ -168,6 +190,7 @@ def report() -> int:
                        + (" (over budget)" if mean > MEAN_BUDGET_S else "") + ".")
     if over:
         summary.append("Over budget: " + ", ".join(over) + ".")
+    summary.append(hosts(table))
     text = ("Execution time per notebook (from the last execution; wall seconds depend on what "
             "else ran, kernel CPU seconds much less)\n\n" + "\n".join(lines) + "\n\n"
             + "\n".join(summary) + "\n\n" + profile() + "\n")

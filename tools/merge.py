@@ -137,6 +137,13 @@ def executed_records(chapter: Chapter) -> dict[str, dict[str, Any]]:
             for fw in FRAMEWORKS}
 
 
+def _cpu_name(cpu: str) -> str:
+    """'AuthenticAMD family 26 model 2: AMD EPYC' (tools/host.py) -> 'AMD EPYC (AuthenticAMD
+    family 26 model 2)': the name a reader knows, then the model that decides the speed."""
+    model, _, name = cpu.partition(": ")
+    return f"{name} ({model})" if name else model
+
+
 def cost_note(records: dict[str, dict[str, Any]]) -> str:
     """What running the page costs per framework: kernel CPU seconds where recorded."""
     parts, measured = [], True
@@ -148,7 +155,10 @@ def cost_note(records: dict[str, dict[str, Any]]) -> str:
     what = ("of CPU (the kernel's user and system time; a single-threaded kernel, so about the "
             "same in wall time on an idle 2-core machine)" if measured
             else "(wall time of the last execution, which may have shared the CPU with other jobs)")
-    return f"*Running this page takes {', '.join(parts)} {what}.*"
+    # CPU models differ in speed: say which one the figures come from
+    hosts = sorted({_cpu_name(records[fw]["cpu"]) for fw in FRAMEWORKS if records[fw].get("cpu")})
+    where = f", measured on {' and '.join(hosts)}" if hosts else ""
+    return f"*Running this page takes {', '.join(parts)} {what}{where}.*"
 
 
 def _take_outputs(cell: nbformat.NotebookNode, ran: nbformat.NotebookNode) -> None:

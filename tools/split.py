@@ -7,7 +7,8 @@ shared cell and that framework's cells.
 
 Each committed notebook stores a content hash of everything its outputs depend on:
 the sources of its code cells in order, the d2lmini modules it imports, the pinned
-requirements, the kernel settings and the executor. Prose (markdown cells), cell ids
+requirements, the kernel settings, the executor, and, for a page that prints benchmark
+medians (``load_benchmark``), its framework's benchmark files. Prose (markdown cells), cell ids
 and tags do not change what the code computes, so they are not in the hash. A
 committed notebook is then in one of three states (:func:`status`):
 
@@ -29,8 +30,8 @@ import jupytext
 import nbformat
 import yaml
 
-from tools.project import (BOOK, D2LMINI_MODULES, FRAMEWORKS, KERNEL_ENV_FILE, LABELS, NOTEBOOKS, ROOT,
-                           check_framework)
+from tools.project import (BOOK, D2LMINI_MODULES, FRAMEWORKS, KERNEL_ENV_FILE, LABELS, NOTEBOOKS, RESULTS,
+                           ROOT, check_framework)
 
 # Files whose content decides a notebook's outputs besides its own cells.
 RUNNER = ROOT / "tools" / "runner.py"
@@ -177,13 +178,26 @@ def code_cells(nb: nbformat.NotebookNode) -> list[tuple[str, list[str]]]:
     ]
 
 
-def content_hash(nb: nbformat.NotebookNode, framework: str) -> str:
-    """Hash of the code cells plus every file that decides what executing them prints."""
+def _benchmark_files(nb: nbformat.NotebookNode, framework: str) -> list[Path]:
+    """The benchmark files a notebook may print from: all of its framework's, if a code
+    cell calls ``load_benchmark`` (a page's comparison tables read other pages' medians)."""
+    if not any("load_benchmark(" in source for source, _ in code_cells(nb)):
+        return []
+    return sorted((RESULTS / "benchmark" / framework).glob("*.json"))
+
+
+def content_hash(nb: nbformat.NotebookNode, framework: str, benchmarks: bool = True) -> str:
+    """Hash of the code cells plus every file that decides what executing them prints;
+    with ``benchmarks=False``, of the code alone (what a benchmark file records: the
+    medians depend on the code, not on the medians the page printed)."""
     h = hashlib.sha256()
     h.update(json.dumps(code_cells(nb)).encode())
     deps = _d2lmini_files(framework) + [ROOT / "requirements" / f"{framework}.txt", KERNEL_ENV_FILE, RUNNER]
-    for path in deps:
-        h.update(path.relative_to(ROOT).as_posix().encode())
+    named = [(path.relative_to(ROOT).as_posix(), path) for path in deps]
+    if benchmarks:  # rerunning `make benchmark` makes a page that prints its medians stale
+        named += [(f"benchmark/{framework}/{path.name}", path) for path in _benchmark_files(nb, framework)]
+    for name, path in named:
+        h.update(name.encode())
         h.update(path.read_bytes())
     return h.hexdigest()
 

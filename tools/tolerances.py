@@ -10,9 +10,21 @@ results (reviewed and committed; never written by a run that is checked):
 
 where spread = max - min of the figure over the benchmark's seeds 0, 1, 2
 (results/benchmark/<fw>/<page>.json); for a page without a benchmark but listed in
-CROSS_FRAMEWORK_PAGES, over the three frameworks' CPU references instead. A figure
-without a tolerance, missing from the run, or recorded by the run but not in the
-reference fails the check.
+CROSS_FRAMEWORK_PAGES, over the three frameworks' CPU references instead. Two rules
+then keep a band from passing a broken model (``FigureRule``, ``RULES``):
+
+- a figure whose page claims a bound (a by-hand computation against the framework's,
+  BPTT against autodiff) gets that bound, since a GPU cannot repeat the CPU's last bits;
+- a figure with a trivial baseline (the naive forecast for an MAE, chance for an
+  accuracy, predicting 0 for an MSE, the uniform model for a perplexity) gets at most
+  BASELINE_SHARE of the reference's lead over that baseline, even where the seed spread
+  is wider (a figure that three seeds move that far is itself unstable). Where the
+  reference is at its baseline (within RELATIVE_FLOOR of it) or past it, no band tells a
+  working model from a broken one: the figure must be listed in EXEMPT with the reason,
+  and keeps its spread tolerance.
+
+Every figure falls under a rule, or the build fails. A figure without a tolerance,
+missing from the run, or recorded by the run but not in the reference fails the check.
 
 Standard library only: the GPU machine's own Python runs it.
 """
@@ -21,6 +33,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +56,84 @@ RELATIVE_FLOOR = 0.02
 # frameworks' CPU figures stands in for a seed spread. ridership_baselines has no random
 # draws at all (spread 0: the relative floor applies).
 CROSS_FRAMEWORK_PAGES = ("autoregression", "ridership_baselines")
+
+# A band may cover at most this share of the way from the reference to its baseline: a
+# model that has lost half of its lead over the naive forecast (or over chance) is broken.
+BASELINE_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class FigureRule:
+    """How the figures whose page, model and metric fully match the three regular
+    expressions are bounded. Exactly one of:
+
+    - ``bound``: the page's claimed bound, used as the tolerance;
+    - ``baseline``: (page, model, metric) of the same framework's reference row that holds
+      the trivial baseline (metric None: the figure's own metric), or ``value``, a constant;
+    - ``none``: why the figure has no trivial baseline to keep clear of.
+    """
+
+    page: str
+    model: str
+    metric: str
+    bound: float | None = None
+    baseline: tuple[str, str, str | None] | None = None
+    value: float | None = None
+    higher_is_better: bool = False
+    none: str = ""
+    why: str = ""
+
+    def matches(self, page: str, key: Key) -> bool:
+        return all(re.fullmatch(pattern, text) for pattern, text in
+                   ((self.page, page), (self.model, key[0]), (self.metric, key[1])))
+
+
+RIDERSHIP_SEQ2SEQ = "ridership_multistep|gated_cells|conv_wavenet"  # the 82 windows, 14 days
+# The first rule that matches a figure applies.
+RULES = (
+    FigureRule("gated_cells", "lstm_cell|gru_cell", "max_abs_diff", bound=1e-5,
+               why="the page checks the by-hand cells against the built-in ones to 1e-5"),
+    FigureRule("rnn_language_model", "bptt", "max_abs_diff", bound=1e-8,
+               why="the page checks the derived gradient against autodiff to 1e-8"),
+    FigureRule("ridership_baselines", "naive_7day", ".*", none="the naive forecast is the baseline"),
+    FigureRule("ridership_baselines", "sarima", "forecast_.*", none="a forecast of one day, not an error"),
+    FigureRule("ridership_baselines", "sarima", "mae_daily_refit",
+               baseline=("ridership_baselines", "naive_7day", "mae_rail")),
+    FigureRule("ridership_rnns", ".*", "valid_mae|valid_mae_rail",
+               baseline=("ridership_baselines", "naive_7day", "mae_rail")),
+    FigureRule("ridership_rnns", "multitask", "valid_mae_bus",
+               baseline=("ridership_baselines", "naive_7day", "mae_bus")),
+    FigureRule("ridership_rnns", ".*", "test_mae.*",
+               none="the page records no naive forecast of its test period (Exercise 3 prints one)"),
+    FigureRule("ridership_multistep", "naive", ".*", none="the naive forecast is the baseline"),
+    FigureRule(RIDERSHIP_SEQ2SEQ, ".*", r"valid_mae|valid_mae_t\d+|test_mae_.*",
+               baseline=("ridership_multistep", "naive", None)),
+    FigureRule("gated_cells", "recall_.*", r"recall_acc_k\d+", value=0.1, higher_is_better=True,
+               why="chance: the network names one digit of 10"),
+    FigureRule("language_models", "uniform", ".*", none="the uniform model is the baseline"),
+    FigureRule("language_models", ".*", "k", none="a smoothing constant chosen from a grid"),
+    FigureRule("language_models", ".*", "valid_perplexity",
+               baseline=("language_models", "uniform", "valid_perplexity")),
+    FigureRule("rnn_language_model", ".*", "valid_perplexity", value=28.0,
+               why="the uniform model over the 28 tokens of The Time Machine"),
+    FigureRule("autoregression", "zero", ".*", none="predicting 0 is the baseline"),
+    FigureRule("autoregression", "mlp", r"kstep_mse_k\d+", baseline=("autoregression", "zero", "kstep_mse")),
+    FigureRule("autoregression", "mlp", "onestep_mse", baseline=("autoregression", "zero", None)),
+    FigureRule("autoregression", "mlp", "train_mse",
+               none="the training error; the held-out errors carry the baseline check"),
+)
+# Figures whose reference is at or past its baseline: (framework, page, 'model/metric') ->
+# why. They keep their spread tolerance.
+_AFTER_MARCH_2020 = ("from March 2020 ridership collapsed (COVID-19): the models, trained on 2016 "
+                     "to 2018, forecast the old level, while the naive forecast follows the "
+                     "collapse a week later; the page shows this, the band cannot test it")
+EXEMPT: dict[tuple[str, str, str], str] = {
+    **{(fw, "ridership_multistep", f"{model}/test_mae_from_2020_03"): _AFTER_MARCH_2020
+       for fw in FRAMEWORKS for model in ("iterative", "vector", "seq2seq")},
+    ("tensorflow", "autoregression", "mlp/kstep_mse_k64"):
+        "TensorFlow's 64-step forecast settles at a constant farther from the data than 0: "
+        "its reference MSE is above that of predicting 0",
+}
 
 Key = tuple[str, str]  # (model, metric)
 Tolerances = dict[str, dict[str, dict[str, float]]]  # {framework: {page: {'model/metric': tolerance}}}
@@ -107,12 +198,14 @@ def build_tolerances(results: Path = RESULTS) -> dict[str, Any]:
                     f"tolerances from; run `make benchmark PAGE={page}`, or list the page in "
                     "CROSS_FRAMEWORK_PAGES of tools/tolerances.py if its frameworks run one recipe")
             entries = {}
-            for key in sorted(_read_rows(reference)):
+            for key, row in sorted(_read_rows(reference).items()):
                 if key not in values:
                     raise ValueError(f"{fw}/{page}: {'/'.join(key)} is in the reference but "
                                      f"not in its spread basis ({basis}); rerun the benchmark")
-                entries["/".join(key)] = {"tolerance": tolerance_from_spread(values[key]),
-                                          "basis": basis, "values": values[key]}
+                tolerance, why = _apply_rule(fw, page, key, row["value"],
+                                             tolerance_from_spread(values[key]), results)
+                entries["/".join(key)] = {"tolerance": tolerance, "basis": basis,
+                                          "values": values[key], **why}
             tolerances.setdefault(fw, {})[page] = entries
     return {
         "about": [
@@ -120,10 +213,101 @@ def build_tolerances(results: Path = RESULTS) -> dict[str, Any]:
             "A figure recorded by `make test-gpu` passes when |GPU value - CPU reference| <= tolerance.",
             f"tolerance = max({SPREAD_FACTOR:g} * (max - min of values), {RELATIVE_FLOOR:g} * |median of values|),",
             "values: the figure over the benchmark's seeds (results/benchmark/<fw>/<page>.json), or, for",
-            "a page without a benchmark, the three frameworks' CPU references (see tools/tolerances.py).",
+            "a page without a benchmark, the three frameworks' CPU references (see tools/tolerances.py);",
+            f"then at most {BASELINE_SHARE:g} of the reference's lead over its baseline (the naive forecast,",
+            "chance, predicting 0, the uniform model), or the page's claimed bound ('rule').",
         ],
         "tolerances": tolerances,
     }
+
+
+def rule_for(page: str, key: Key) -> FigureRule:
+    """The first rule of RULES that matches the figure (model, metric) of `page`."""
+    for rule in RULES:
+        if rule.matches(page, key):
+            return rule
+    raise ValueError(f"{page}: {'/'.join(key)} matches no rule in RULES of tools/tolerances.py: "
+                     "add one that says what bounds it (a claimed bound, a baseline, or none)")
+
+
+def baseline_of(rule: FigureRule, framework: str, key: Key, results: Path = RESULTS) -> float | None:
+    """The trivial baseline the rule names for `key`, from the framework's reference rows."""
+    if rule.value is not None:
+        return rule.value
+    if rule.baseline is None:
+        return None
+    page, model, metric = rule.baseline
+    path = results / framework / f"{page}.json"
+    target = (model, metric or key[1])
+    rows = _rows_or_empty(path)
+    if target not in rows:
+        raise ValueError(f"{framework}: the baseline {'/'.join(target)} of {'/'.join(key)} is "
+                         f"not in {path}: execute {page} first")
+    return float(rows[target]["value"])
+
+
+def _lead(rule: FigureRule, reference: float, baseline: float) -> float:
+    """How much better than its baseline the reference is (negative: worse)."""
+    return reference - baseline if rule.higher_is_better else baseline - reference
+
+
+def _apply_rule(framework: str, page: str, key: Key, reference: float, spread_tolerance: float,
+                results: Path) -> tuple[float, dict[str, Any]]:
+    """The figure's tolerance after its rule, and what its entry records about the rule."""
+    rule, figure = rule_for(page, key), "/".join(key)
+    if rule.bound is not None:
+        return rule.bound, {"rule": f"the page's bound: {rule.why}"}
+    baseline = baseline_of(rule, framework, key, results)
+    if baseline is None:
+        return spread_tolerance, {"rule": f"no baseline: {rule.none}"}
+    lead = _lead(rule, reference, baseline)
+    at_baseline = lead <= RELATIVE_FLOOR * abs(baseline)
+    if (framework, page, figure) in EXEMPT:
+        if not at_baseline:
+            raise ValueError(f"{framework}/{page} {figure}: the reference {reference:.6g} is now "
+                             f"clear of its baseline {baseline:.6g}: remove it from EXEMPT")
+        return spread_tolerance, {"baseline": baseline,
+                                  "rule": f"exempt: {EXEMPT[framework, page, figure]}"}
+    if at_baseline:
+        raise ValueError(
+            f"{framework}/{page} {figure}: the reference {reference:.6g} is at or past its "
+            f"baseline {baseline:.6g}, so no band tells a working model from a broken one: "
+            "list it in EXEMPT of tools/tolerances.py with the reason")
+    return min(spread_tolerance, _four_digits_down(BASELINE_SHARE * lead)), {"baseline": baseline}
+
+
+def _four_digits_down(x: float) -> float:
+    """x > 0 rounded down to four significant digits (a cap must not grow by rounding)."""
+    unit = 10.0 ** (math.floor(math.log10(x)) - 3)
+    return float(f"{math.floor(x / unit) * unit:.4g}")
+
+
+def rule_violations(content: dict[str, Any], results: Path = RESULTS) -> list[str]:
+    """The entries of a tolerance file that break a rule: a claimed bound not used, or a
+    band [reference - tolerance, reference + tolerance] that reaches its baseline (or
+    leaves an accuracy's range [0, 1]) without an exemption."""
+    problems = []
+    for fw, pages in content["tolerances"].items():
+        for page, figures in pages.items():
+            reference = _rows_or_empty(results / fw / f"{page}.json")
+            for figure, entry in figures.items():
+                key: Key = tuple(figure.split("/", 1))  # type: ignore[assignment]
+                name, tolerance = f"{fw}/{page} {figure}", entry["tolerance"]
+                rule = rule_for(page, key)
+                if rule.bound is not None:
+                    if tolerance != rule.bound:
+                        problems.append(f"{name}: tolerance {tolerance:.4g}, the page claims {rule.bound:g}")
+                    continue
+                baseline = baseline_of(rule, fw, key, results)
+                if baseline is None or (fw, page, figure) in EXEMPT:
+                    continue
+                value = reference[key]["value"]
+                if not tolerance < _lead(rule, value, baseline):
+                    problems.append(f"{name}: reference {value:.6g} +- {tolerance:.4g} reaches "
+                                    f"the baseline {baseline:.6g}")
+                if rule.higher_is_better and rule.value is not None and not tolerance <= 1.0:
+                    problems.append(f"{name}: an accuracy's band wider than its range [0, 1]")
+    return problems
 
 
 def write_tolerances(path: Path = TOLERANCES, results: Path = RESULTS) -> Path:

@@ -137,6 +137,8 @@ def test_tolerances_come_from_the_benchmark_else_from_the_frameworks(tmp_path: P
     results = tmp_path / "results"
     for fw in gpu.FRAMEWORKS:
         write_rows(results, [("rnn", "valid_mae", 25_000.0, 0)], fw=fw, page="ridership_rnns")
+        write_rows(results, [("naive_7day", "mae_rail", 42_143.0, 0)], fw=fw,
+                   page="ridership_baselines")
         write_rows(results, [("mlp", "train_mse", {"mxnet": 0.050, "pytorch": 0.052,
                                                    "tensorflow": 0.053}[fw], 42)],
                    fw=fw, page="autoregression")
@@ -155,6 +157,76 @@ def test_tolerances_come_from_the_benchmark_else_from_the_frameworks(tmp_path: P
     write_rows(results, [("gru", "valid_mae", 1.0, 0)], page="new_chapter")
     with pytest.raises(ValueError, match="new_chapter: no benchmark"):
         gpu.build_tolerances(results)
+
+
+def multistep_results(tmp_path: Path, iterative_t14: float, seeds: list[float]) -> Path:
+    """A results folder with the multistep page's naive forecast and one model's t+14 MAE."""
+    results = tmp_path / "results"
+    write_rows(results, [("naive", "valid_mae_t14", 43_755.0, 0),
+                         ("iterative", "valid_mae_t14", iterative_t14, 0)], page="ridership_multistep")
+    bench = results / "benchmark" / FW / "ridership_multistep.json"
+    bench.parent.mkdir(parents=True)
+    bench.write_text(json.dumps({"seeds": [0, 1, 2], "figures": [
+        {"model": "naive", "metric": "valid_mae_t14", "values": [43_755.0] * 3, "median": 43_755.0},
+        {"model": "iterative", "metric": "valid_mae_t14", "values": seeds, "median": sorted(seeds)[1]}]}))
+    return results
+
+
+def test_a_band_stops_halfway_to_the_naive_forecast(tmp_path: Path) -> None:
+    # seeds 24,890 to 34,780: twice their spread would reach the naive 43,755 from 24,890
+    results = multistep_results(tmp_path, 24_890.0, [24_890.0, 34_780.0, 25_100.0])
+    entry = gpu.build_tolerances(results)["tolerances"][FW]["ridership_multistep"]["iterative/valid_mae_t14"]
+    assert entry["tolerance"] == pytest.approx(0.5 * (43_755.0 - 24_890.0), abs=1.0)
+    assert entry["tolerance"] <= 0.5 * (43_755.0 - 24_890.0) and entry["baseline"] == 43_755.0
+    # with a narrow spread the spread decides
+    results = multistep_results(tmp_path / "narrow", 24_890.0, [24_890.0, 25_390.0, 25_100.0])
+    entry = gpu.build_tolerances(results)["tolerances"][FW]["ridership_multistep"]["iterative/valid_mae_t14"]
+    assert entry["tolerance"] == pytest.approx(1000.0)
+
+
+def test_a_reference_at_its_baseline_must_be_exempted_with_a_reason(tmp_path: Path) -> None:
+    results = multistep_results(tmp_path, 44_000.0, [44_000.0, 44_500.0, 43_000.0])
+    with pytest.raises(ValueError, match="at or past its baseline 43755.*EXEMPT"):
+        gpu.build_tolerances(results)
+
+
+def test_an_exemption_that_is_no_longer_needed_is_an_error(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    results = multistep_results(tmp_path, 24_890.0, [24_890.0, 25_390.0, 25_100.0])
+    monkeypatch.setitem(gpu.EXEMPT, (FW, "ridership_multistep", "iterative/valid_mae_t14"), "was at chance")
+    with pytest.raises(ValueError, match="clear of its baseline.*remove it from EXEMPT"):
+        gpu.build_tolerances(results)
+
+
+def test_a_figure_no_rule_covers_is_an_error(tmp_path: Path) -> None:
+    results = multistep_results(tmp_path, 24_890.0, [24_890.0, 25_390.0, 25_100.0])
+    write_rows(results, [("iterative", "valid_rmse", 30_000.0, 0)], page="ridership_multistep")
+    bench = results / "benchmark" / FW / "ridership_multistep.json"
+    figures = json.loads(bench.read_text())
+    figures["figures"].append({"model": "iterative", "metric": "valid_rmse",
+                               "values": [30_000.0] * 3, "median": 30_000.0})
+    bench.write_text(json.dumps(figures))
+    with pytest.raises(ValueError, match="iterative/valid_rmse matches no rule"):
+        gpu.build_tolerances(results)
+
+
+def test_committed_tolerances_obey_the_rules() -> None:
+    """Claimed bounds are used as such, and no band reaches its baseline: the rule
+    check passes on the committed file and fails on the bands it was written against."""
+    committed = json.loads(gpu.TOLERANCES.read_text())
+    assert gpu.rule_violations(committed) == []
+    figures = committed["tolerances"]
+    assert figures["pytorch"]["gated_cells"]["lstm_cell/max_abs_diff"]["tolerance"] == 1e-5
+    assert figures["mxnet"]["rnn_language_model"]["bptt/max_abs_diff"]["tolerance"] == 1e-8
+    # the bands of the earlier file: the naive forecast, predicting 0, chance all passed
+    figures["pytorch"]["ridership_multistep"]["iterative/valid_mae_t14"]["tolerance"] = 19_780.0
+    figures["pytorch"]["autoregression"]["mlp/kstep_mse_k64"]["tolerance"] = 1.067
+    figures["pytorch"]["gated_cells"]["lstm_cell/max_abs_diff"]["tolerance"] = 0.0
+    figures["tensorflow"]["gated_cells"]["recall_lstm_b3/recall_acc_k20"]["tolerance"] = 1.808
+    problems = gpu.rule_violations(committed)
+    assert len(problems) == 5, problems  # the accuracy breaks two rules
+    assert any("iterative/valid_mae_t14" in p and "reaches the baseline 43754" in p for p in problems)
+    assert any("range [0, 1]" in p for p in problems)
 
 
 def test_a_reference_figure_the_benchmark_lacks_is_an_error(tmp_path: Path) -> None:

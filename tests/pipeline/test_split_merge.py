@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
@@ -97,6 +98,30 @@ def test_hash_follows_d2lmini_core_not_other_frameworks() -> None:
     for framework in ("mxnet", "tensorflow"):  # PyTorch's adapter is torch.py
         files = [p.name for p in chapters._d2lmini_files(framework)]
         assert "torch.py" not in files and f"{framework}.py" in files
+
+
+def test_hash_follows_the_benchmarks_only_of_pages_that_print_them(
+        tiny: Chapter, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    results = tmp_path / "results"
+    (results / "benchmark" / "pytorch").mkdir(parents=True)
+    monkeypatch.setattr(chapters, "RESULTS", results)
+    medians = results / "benchmark" / "pytorch" / "other_page.json"
+    medians.write_text('{"figures": []}')
+
+    def source_hash() -> str:
+        return chapters.split(tiny, "pytorch").metadata["d2lmini"]["source_hash"]
+
+    plain = source_hash()
+    medians.write_text('{"figures": [1]}')  # a rerun of `make benchmark`
+    assert source_hash() == plain  # the tiny page prints no benchmark
+    tiny.source.write_text(SOURCE.replace("shared = 1", "shared = d2l.load_benchmark('other_page')"))
+    before = source_hash()
+    assert before == source_hash()
+    medians.write_text('{"figures": [2]}')
+    assert source_hash() != before
+    (results / "benchmark" / "tensorflow").mkdir()
+    (results / "benchmark" / "tensorflow" / "other_page.json").write_text("{}")
+    assert source_hash() == chapters.split(tiny, "pytorch").metadata["d2lmini"]["source_hash"]
 
 
 def test_cell_with_two_framework_tags_is_refused(tiny: Chapter) -> None:
@@ -235,3 +260,25 @@ def test_page_says_what_running_it_costs(executed: Chapter) -> None:
     records = {fw: {"seconds": 30.0, "cpu_seconds": 20.4 + i} for i, fw in enumerate(chapters.FRAMEWORKS)}
     assert merge.cost_note(records).startswith("*Running this page takes MXNet 20 s, PyTorch 21 s, "
                                                "TensorFlow 22 s of CPU")
+    for fw in chapters.FRAMEWORKS:  # the CPU model the figures come from, once
+        records[fw]["cpu"] = "AuthenticAMD family 26 model 2: AMD EPYC"
+    assert merge.cost_note(records).endswith(
+        "idle 2-core machine), measured on AMD EPYC (AuthenticAMD family 26 model 2).*")
+
+
+def test_a_benchmark_of_other_code_is_stale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tools import benchmark
+    monkeypatch.setattr(benchmark, "OUT", tmp_path)
+    monkeypatch.setattr(benchmark, "benchmarked_pages", lambda: ["page"])
+    monkeypatch.setattr(benchmark, "code_hash", lambda page, framework: f"{page}-{framework}-now")
+    path = tmp_path / "pytorch" / "page.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps({"source_hash": "page-pytorch-now"}))
+    assert benchmark.stale_benchmarks() == []
+    path.write_text(json.dumps({"source_hash": "page-pytorch-before"}))
+    assert benchmark.stale_benchmarks() == [
+        f"{path} was computed with other code: run `make benchmark FRAMEWORK=pytorch PAGE=page`"]
+    path.write_text(json.dumps({}))
+    assert "records no code hash" in benchmark.stale_benchmarks()[0]
+    (tmp_path / "pytorch" / "gone.json").write_text("{}")
+    assert any("no page gone reads" in p for p in benchmark.stale_benchmarks())

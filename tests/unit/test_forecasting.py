@@ -163,13 +163,40 @@ def test_fit_forecaster_restores_the_best_weights_of_a_convolution(d2l, fw):
     assert np.abs(preds - ys).mean() * 1000 == pytest.approx(best, rel=1e-4)
 
 
+def test_fit_forecaster_restores_the_best_epoch_not_the_last(d2l, helpers):
+    """Trained towards y = 2x but validated on y = x, the net's validation MAE falls while
+    w approaches 1 and rises as w goes on to 2: the weights kept are the best epoch's."""
+    d2l.seed_everything(0)
+    x = np.linspace(-1, 1, 64, dtype=np.float32)[:, None]
+    train_iter = d2l.load_array((x, 2 * x), batch_size=8)
+    valid_iter = d2l.load_array((x, x), batch_size=8, shuffle=False)
+    net = helpers.linear(0.0, 0.0)
+    best = d2l.fit_forecaster(net, train_iter, valid_iter, num_epochs=30, lr=0.1, plot_every=0)
+    preds, ys = d2l.predict_windows(net, valid_iter)
+    assert np.abs(preds - ys).mean() == pytest.approx(best, rel=1e-4)
+    assert best < 0.25  # the last epoch's weights (w near 2) score about 0.5
+
+
+class CountingIter:
+    """An iterable that counts the passes made over `data_iter`."""
+
+    def __init__(self, data_iter):
+        self.data_iter, self.passes = data_iter, 0
+
+    def __iter__(self):
+        self.passes += 1
+        return iter(self.data_iter)
+
+
 def test_fit_forecaster_stops_early(d2l, helpers):
     d2l.seed_everything(0)
     x = np.linspace(-1, 1, 16, dtype=np.float32)[:, None]
     data_iter = d2l.load_array((x, 2 * x), batch_size=16, shuffle=False)
-    net = helpers.linear(2.0, 0.0)  # already perfect: every step can only make it worse
-    best = d2l.fit_forecaster(net, data_iter, data_iter, num_epochs=100, lr=0.01,
+    train_iter, valid_iter = CountingIter(data_iter), CountingIter(data_iter)
+    net = helpers.linear(2.0, 0.0)  # exact: its gradient is zero, no epoch improves on the first
+    best = d2l.fit_forecaster(net, train_iter, valid_iter, num_epochs=100, lr=0.01,
                               patience=2, plot_every=0)
+    assert (train_iter.passes, valid_iter.passes) == (3, 3)  # 1 epoch, then 2 without a new best
     assert best < 0.02
     preds, ys = d2l.predict_windows(net, data_iter)
     assert np.abs(preds - ys).mean() == pytest.approx(best, rel=1e-4)  # scale 1 by default

@@ -12,9 +12,11 @@ def test_record_result_writes_and_upserts(d2l, fw, tmp_path, monkeypatch):
     assert path == tmp_path / fw / "rnn-scratch.json"
     d2l.record_result("rnn-scratch", "gru", "perplexity", 2.5, seed=0)
     d2l.record_result("rnn-scratch", "rnn", "perplexity", 2.75, seed=1)  # replaces row 1
+    d2l.record_result("rnn-scratch", "lstm", "perplexity", 2.25, seed=0)  # sorted in, not appended
     rows = json.loads(path.read_text())
     assert rows == [
         {"page": "rnn-scratch", "model": "gru", "metric": "perplexity", "value": 2.5, "seed": 0},
+        {"page": "rnn-scratch", "model": "lstm", "metric": "perplexity", "value": 2.25, "seed": 0},
         {"page": "rnn-scratch", "model": "rnn", "metric": "perplexity", "value": 2.75, "seed": 1},
     ]
     assert path.read_text() == json.dumps(rows, indent=1) + "\n"
