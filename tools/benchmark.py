@@ -102,12 +102,12 @@ def code_hash(page: str, framework: str) -> str:
 
 def stale_benchmarks() -> list[str]:
     """Why each committed benchmark file no longer matches its page's code, one a line."""
-    problems = []
+    problems, pages = [], set(benchmarked_pages())  # reads every chapter: once
     for path in sorted(OUT.glob("*/*.json")):
         framework, page = path.parent.name, path.stem
         recorded = json.loads(path.read_text()).get("source_hash")
         shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
-        if page not in benchmarked_pages():
+        if page not in pages:
             problems.append(f"{shown}: no page {page} reads {SEED_VARIABLE}")
         elif recorded != code_hash(page, framework):
             why = "records no code hash" if recorded is None else "was computed with other code"
