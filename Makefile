@@ -30,6 +30,7 @@ help:
 	@echo "make assignments  student and solutions notebooks for instructors"
 	@echo "make lab       JupyterLab with one kernel per framework (d2lmini-<framework>)"
 	@echo "make envs | lock | clean   environments, re-pinned requirements, remove _build"
+	@echo "make test-latest FRAMEWORK=<pytorch|tensorflow>  notebooks with the newest releases (outside CI)"
 	@echo "make test-gpu FRAMEWORK=<fw> [PYTHON_ENV=current] [GPU_DRY_RUN=1] [CHAPTER=<name>]  on a CUDA machine"
 	@echo "make gpu-tolerances  regenerate tools/gpu_tolerances.json from results/"
 
@@ -119,6 +120,12 @@ test-browser: browser-deps
 # its first cell installs d2lmini from this checkout.
 test-runtime:
 	$(BOOK_PY) -m pytest -q -p no:cacheprovider tests/runtime
+
+# The notebooks with the newest numpy, pandas, matplotlib, statsmodels (and TensorFlow)
+# the registry serves, as a reader's runtime has them (tools/latest.py; outside CI).
+.PHONY: test-latest
+test-latest: envs
+	$(BOOK_PY) -m tools test-latest --framework $(FRAMEWORK)
 
 clean:
 	rm -rf _build

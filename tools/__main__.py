@@ -10,6 +10,7 @@
     report     wall and kernel CPU seconds per notebook and framework
     benchmark  headline figures over three seeds               [--framework] [--page]
     speed      chapter-2 models, published recipe vs the book's [--framework]
+    test-latest  notebooks with the newest releases (tools/latest.py) --framework [--reuse]
     assignments, lab   see tools/assignments.py and tools/lab.py
 
 The book environment (.venv/book) runs every verb but ``verify unit|nbval``, which the
@@ -66,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("lab", add_help=False)
     speed = sub.add_parser("speed", help="published recipe vs the book's (tools/speed.py)")
     speed.add_argument("--framework", choices=FRAMEWORKS, action="append")
+    latest = sub.add_parser("test-latest", help="notebooks with the newest releases (tools/latest.py)")
+    latest.add_argument("--framework", choices=("pytorch", "tensorflow"), required=True)
+    latest.add_argument("--reuse", action="store_true", help="keep an environment built before")
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in ("benchmark", "assignments", "lab"):  # their own options
         import importlib
@@ -95,6 +99,10 @@ def main(argv: list[str] | None = None) -> int:
         from tools import speed
 
         return speed.main(_frameworks(args))
+    if args.verb == "test-latest":
+        from tools import latest as latest_releases
+
+        return latest_releases.run(args.framework, skip_install=args.reuse)
     if args.verb in ("merge", "render"):
         from tools import render
 

@@ -35,8 +35,10 @@ from tools.project import read_kernel_env  # noqa: E402
 FRAMEWORK = "pytorch"
 CHAPTER = "autoregression"
 NOTEBOOK = ROOT / "notebooks" / FRAMEWORK / f"{CHAPTER}.ipynb"
-# The pinned torch wheel (the CPU build); an unpinned torch would pull in CUDA.
-BASE_PACKAGES = ["torch==2.13.0", "ipykernel", "nbclient"]
+# The pinned torch wheel (the CPU build; an unpinned torch would pull in CUDA) and the
+# newest numpy the registry serves, as a runtime that moved on has them: the install
+# cell must keep both (test_install_cell_replaced_nothing).
+BASE_PACKAGES = ["torch==2.13.0", "numpy", "ipykernel", "nbclient"]
 # Variables of the calling environment that would leak another Python into the runtime.
 LEAKY = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV", "CONDA_PREFIX",
          "JUPYTER_PATH", "JUPYTER_DATA_DIR", "JUPYTER_CONFIG_DIR", "IPYTHONDIR",
@@ -50,6 +52,8 @@ class FreshRun:
     env: dict[str, str]
     results: Path
     importable_before: str
+    packages_before: dict[str, str]  # name -> version before the install cell ran
+    packages_after: dict[str, str]
     executed: dict
     log: str
 
@@ -66,6 +70,14 @@ def d2lmini_spec(python: Path, env: dict[str, str], cwd: Path) -> str:
     result = run([python, "-c", probe], env, cwd, timeout=120)
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
+
+
+def installed(python: Path, env: dict[str, str], cwd: Path) -> dict[str, str]:
+    """Package name -> version in the environment of ``python``."""
+    result = run([python, "-m", "pip", "list", "--format=json", "--disable-pip-version-check"],
+                 env, cwd, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return {item["name"].lower(): item["version"] for item in json.loads(result.stdout)}
 
 
 def scratch_dir() -> Path:
@@ -122,6 +134,7 @@ def run_fresh(tmp: Path) -> FreshRun:
                    "--no-compile", *BASE_PACKAGES], env, workdir, timeout=1800)
     assert install.returncode == 0, f"pip install {BASE_PACKAGES} failed:\n{install.stderr}"
     before = d2lmini_spec(python, env, workdir)
+    packages_before = installed(python, env, workdir)
 
     executed_path = tmp / "executed.ipynb"
     # tools/runner.py needs only nbformat and nbclient: the bare environment runs it
@@ -132,7 +145,8 @@ def run_fresh(tmp: Path) -> FreshRun:
     assert executed_path.is_file(), f"the notebook did not run:\n{log[-6000:]}"
     executed = json.loads(executed_path.read_text())
     assert result.returncode == 0, f"a cell failed:\n{log[-6000:]}"
-    return FreshRun(python, workdir, env, results, before, executed, log)
+    return FreshRun(python, workdir, env, results, before, packages_before,
+                    installed(python, env, workdir), executed, log)
 
 
 def code_cells(notebook: dict) -> list[dict]:
@@ -172,6 +186,16 @@ def test_first_cell_installed_d2lmini(fresh: FreshRun) -> None:
     for module in ("pandas", "matplotlib", "statsmodels"):
         check = run([fresh.python, "-c", f"import {module}"], fresh.env, fresh.workdir, 120)
         assert check.returncode == 0, f"{module} was not installed:\n{check.stderr}"
+
+
+def test_install_cell_replaced_nothing(fresh: FreshRun) -> None:
+    """The runtime's own torch and numpy (and whatever else it had) stay as they were."""
+    assert {"torch", "numpy"} <= fresh.packages_before.keys(), fresh.packages_before
+    replaced = {name: (version, fresh.packages_after.get(name))
+                for name, version in fresh.packages_before.items()
+                if fresh.packages_after.get(name) != version}
+    assert not replaced, f"the install cell replaced the runtime's packages (before, after): {replaced}"
+    assert "d2lmini" in fresh.packages_after and "d2lmini" not in fresh.packages_before
 
 
 def test_every_cell_executed(fresh: FreshRun) -> None:
