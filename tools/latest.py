@@ -42,11 +42,16 @@ PACKAGE = {"pytorch": "torch", "tensorflow": "tensorflow-cpu"}
 TORCH_VARIABLE = "D2LMINI_LATEST_TORCH"
 
 
+def _normalized(name: str) -> str:
+    """A package name as pip compares them (PEP 503): case, '-', '_' and '.' do not matter."""
+    return re.sub(r"[-_.]+", "-", name.strip()).lower()
+
+
 def pinned(framework: str, package: str) -> str:
     """The ``package==version`` line of requirements/<framework>.txt."""
     for line in (ROOT / "requirements" / f"{framework}.txt").read_text().splitlines():
         name, _, version = line.partition("==")
-        if name.strip().lower() == package.lower():
+        if _normalized(name) == _normalized(package):  # tensorflow-cpu is tensorflow_cpu
             return f"{name.strip()}=={version.strip()}"
     raise ValueError(f"{package} is not pinned in requirements/{framework}.txt")
 

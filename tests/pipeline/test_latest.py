@@ -25,6 +25,14 @@ def test_torch_stays_at_the_pinned_cpu_build_unless_asked() -> None:
     assert latest.requirements("pytorch", environ={latest.TORCH_VARIABLE: "torch"})[0] == "torch"
 
 
+def test_pins_are_found_however_pip_spells_the_name() -> None:
+    """The report's "pinned" column: requirements/ spells tensorflow-cpu tensorflow_cpu."""
+    assert latest.pinned("tensorflow", "tensorflow-cpu").startswith("tensorflow_cpu==")
+    assert latest.pinned("tensorflow", "TensorFlow_CPU") == latest.pinned("tensorflow", "tensorflow-cpu")
+    with pytest.raises(ValueError, match="not pinned"):
+        latest.pinned("tensorflow", "tensorflow-gpu")
+
+
 def test_mxnet_is_refused_with_the_reason() -> None:
     with pytest.raises(ValueError, match="numpy < 1.24"):
         latest.requirements("mxnet", environ={})
