@@ -65,13 +65,13 @@ def test_vector_and_seq2seq_tie_at_t1(framework: str) -> None:
 
 
 def test_vector_and_seq2seq_at_t14() -> None:
-    """'... and at t+14 in MXNet and TensorFlow; only in PyTorch is the vector forecaster
-    clearly ahead at t+14'"""
-    for framework in ("mxnet", "tensorflow"):
+    """'at t+14 the vector forecaster is ahead by more than that spread in PyTorch and
+    TensorFlow, and within it in MXNet' (medians)."""
+    vector, seq2seq, spread = _vector_and_seq2seq("mxnet", "valid_mae_t14")
+    assert abs(vector["median"] - seq2seq["median"]) < spread
+    for framework in ("pytorch", "tensorflow"):
         vector, seq2seq, spread = _vector_and_seq2seq(framework, "valid_mae_t14")
-        assert abs(vector["median"] - seq2seq["median"]) < spread, framework
-    vector, seq2seq, spread = _vector_and_seq2seq("pytorch", "valid_mae_t14")
-    assert seq2seq["median"] - vector["median"] > spread
+        assert seq2seq["median"] - vector["median"] > spread, framework
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
@@ -151,28 +151,44 @@ def test_iterative_error_grows_fastest_over_the_first_week(framework: str) -> No
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
-def test_one_shot_curves_jump_at_t10_while_the_iterative_one_keeps_falling(framework: str) -> None:
-    """'In the second week the vector and sequence-to-sequence curves jump at 10 days
-    ahead, while the iterative one keeps falling' (this run, Exercise 6's table at 7, 10
-    and 14 days). The iterative fall from t+7 to t+10 is not asserted in PyTorch, where it
-    is 4.7%, under the 5% a run's figures need; the fall from t+10 to t+14 is."""
+def test_one_shot_curves_jump_at_t10_and_the_iterative_one_does_not(framework: str) -> None:
+    """'the vector and sequence-to-sequence curves jump at 10 days ahead ... In MXNet and
+    TensorFlow its curve has no jump and falls from 10 to 14 days ahead ... In PyTorch ...
+    the iterative forecaster's error keeps growing through the second week, past the
+    others'' (this run, Exercise 6's table at 7, 10 and 14 days; each step is 3% or more,
+    beyond the drift between CPU models)."""
     table = _horizon_tables(framework)[1]
     for model in ("vector", "seq2seq"):
         assert table[model][10] > max(table[model][7], table[model][14]), (model, table[model])
     iterative = table["iterative"]
-    assert iterative[10] > iterative[14], iterative
-    if framework != "pytorch":
-        assert iterative[7] > iterative[10], iterative
+    if framework == "pytorch":
+        assert iterative[7] < iterative[10] < iterative[14], iterative
+        assert iterative[14] > max(table["vector"][14], table["seq2seq"][14]), table
+    else:
+        assert iterative[7] > iterative[10] > iterative[14], iterative
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
-def test_the_three_end_up_close_on_average(framework: str) -> None:
-    """'Over two weeks this advantage roughly makes up for its compounding errors, and the
-    three end up close on average: look at the means printed below' (this run; close:
-    within 10% of the lowest mean)."""
+def test_the_three_end_up_close_on_average_except_this_pytorch_run(framework: str) -> None:
+    """'In MXNet and TensorFlow ... the three end up close on average (look at the means
+    printed below). In PyTorch ... its mean is the worst of the three by several thousand
+    riders ... On the medians over three seeds the three end up close on average in every
+    framework, and the iterative forecaster has the lowest error at t+14' (close: within
+    10% of the lowest mean; several thousand: at least 3,000)."""
+    from page_figures import benchmark_figures
+
     rows = test_run_rows(PAGE, framework)
-    means = [rows[model, "valid_mae"]["value"] for model in NETWORKS]
-    assert max(means) - min(means) < 0.1 * min(means), means
+    means = {model: rows[model, "valid_mae"]["value"] for model in NETWORKS}
+    if framework == "pytorch":
+        others = max(means["vector"], means["seq2seq"])
+        assert means["iterative"] - others >= 3_000, means
+    else:
+        assert max(means.values()) - min(means.values()) < 0.1 * min(means.values()), means
+    figures = benchmark_figures(PAGE, framework)
+    medians = [figures[model, "valid_mae"]["median"] for model in NETWORKS]
+    assert max(medians) - min(medians) < 0.1 * min(medians), medians
+    t14 = {model: figures[model, "valid_mae_t14"]["median"] for model in NETWORKS}
+    assert min(t14, key=t14.get) == "iterative", t14
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
@@ -201,20 +217,16 @@ def test_iterative_mean_error_changes_most_from_seed_to_seed(framework: str) -> 
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
-def test_calendar_gave_the_iterative_forecaster_an_edge_on_holidays(framework: str) -> None:
-    """Summary: 'Inputs that are known in advance, like the calendar, are fed in exactly,
-    which gave it an edge on holidays' (this run at 10 and 14 days ahead, the Memorial Day
-    days of the last windows; and the benchmark medians of the holiday-rich test period
-    before March 2020)."""
+def test_calendar_gives_the_iterative_forecaster_an_edge_on_holidays(framework: str) -> None:
+    """Summary: 'which gives it an edge on holidays as long as its compounding errors stay
+    small: on the medians it has the lowest error at t+14 and on the test period before
+    March 2020, in every framework'."""
     from page_figures import benchmark_figures
 
-    table = _horizon_tables(framework)[1]
     figures = benchmark_figures(PAGE, framework)
-    for model in ("vector", "seq2seq"):
-        for day in (10, 14):
-            assert table["iterative"][day] < table[model][day], (model, day)
-        metric = "test_mae_before_2020_03"
-        assert figures["iterative", metric]["median"] < figures[model, metric]["median"], model
+    for metric in ("valid_mae_t14", "test_mae_before_2020_03"):
+        for model in ("vector", "seq2seq"):
+            assert figures["iterative", metric]["median"] < figures[model, metric]["median"], (model, metric)
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
@@ -256,19 +268,17 @@ def test_exercise3_feedback_causes_most_of_the_growth(framework: str) -> None:
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_exercise6_calendar_brings_the_vector_forecaster_level_with_the_best(framework: str) -> None:
-    """Exercise 6: 'at 10 days ahead its error is now close to the iterative forecaster's
-    instead of several thousand riders above it, and over the two weeks it does about as
-    well as the best forecaster of the main text, or better' (this run; close: within 5%
-    of the iterative error, where the plain vector forecaster is above it; about as well
-    or better: above the best mean by no more than that model's spread over the
-    benchmark's seeds). 'Several thousand' is not asserted: the plain vector forecaster
-    is 2,500 riders above the iterative one in MXNet, 3,800 and 4,000 elsewhere."""
+    """Exercise 6: 'its error at 10 days ahead is now within a few percent of its error at
+    7 days ahead, where the plain vector forecaster's error jumps by more than a tenth, and
+    over the two weeks it does about as well as the best forecaster of the main text, or
+    better' (this run; a few percent: under 5%; about as well or better: above the best
+    mean by no more than that model's spread over the benchmark's seeds)."""
     from page_figures import benchmark_figures
 
-    at_10 = _horizon_tables(framework)[1]
-    iterative, vector, calendar = (at_10[m][10] for m in ("iterative", "vector", "vector + calendar"))
-    assert abs(calendar - iterative) < 0.05 * iterative, (calendar, iterative)
-    assert vector > iterative, (vector, iterative)
+    table = _horizon_tables(framework)[1]
+    calendar, vector = table["vector + calendar"], table["vector"]
+    assert abs(calendar[10] / calendar[7] - 1) < 0.05, calendar
+    assert vector[10] / vector[7] > 1.10, vector
     mean = _printed(framework, r"^vector \+ calendar +([\d,]+)$")
     rows = test_run_rows(PAGE, framework)
     best = min(NETWORKS, key=lambda model: rows[model, "valid_mae"]["value"])

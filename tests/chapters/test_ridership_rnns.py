@@ -52,32 +52,34 @@ def _valid_mae(framework: str, model: str) -> dict:
     return benchmark_figures(PAGE, framework)[model, "valid_mae"]
 
 
-def test_depth_ties_in_mxnet_and_helps_in_pytorch_and_tensorflow() -> None:
-    """'the deep RNN ties the simple one in MXNet and beats it in TensorFlow and in
-    PyTorch, where it was the better of the two with every seed' (benchmark medians)."""
-    simple, deep = _valid_mae("mxnet", "simple_rnn"), _valid_mae("mxnet", "deep_rnn")
-    # a tie: the medians differ by less than either model's spread over the seeds
-    assert abs(deep["median"] - simple["median"]) < min(seed_spread(simple), seed_spread(deep))
-    for framework in ("pytorch", "tensorflow"):
+def test_depth_ties_in_mxnet_and_tensorflow_and_does_worse_in_pytorch() -> None:
+    """'the deep RNN ties the simple one in MXNet and TensorFlow (the medians differ by less
+    than either model's spread over the seeds) and does worse in PyTorch, where it lost to
+    the simple RNN with every seed' (benchmark medians)."""
+    for framework in ("mxnet", "tensorflow"):
         simple, deep = _valid_mae(framework, "simple_rnn"), _valid_mae(framework, "deep_rnn")
-        assert deep["median"] < simple["median"], framework
+        gap = abs(deep["median"] - simple["median"])
+        assert gap < min(seed_spread(simple), seed_spread(deep)), (framework, gap)
     simple, deep = _valid_mae("pytorch", "simple_rnn"), _valid_mae("pytorch", "deep_rnn")
-    assert all(d < s for d, s in zip(deep["values"], simple["values"], strict=True))
-    simple, deep = _valid_mae("tensorflow", "simple_rnn"), _valid_mae("tensorflow", "deep_rnn")
-    assert not all(d < s for d, s in zip(deep["values"], simple["values"], strict=True))
+    assert deep["median"] > simple["median"]
+    assert all(d > s for d, s in zip(deep["values"], simple["values"], strict=True))
 
 
-def test_multitask_rail_ties_the_multivariate_model() -> None:
-    """'the two rail scores lie within each other's seed spread in every framework (the
-    multitask median is a little higher in MXNet and TensorFlow, a little lower in PyTorch)'"""
+def test_multitask_rail_is_higher_within_the_spread_except_in_tensorflow() -> None:
+    """'the multitask rail score is the higher of the two in every framework: by less than
+    either model's seed spread in MXNet and PyTorch, by a little more than the multivariate
+    model's spread in TensorFlow' (benchmark medians)."""
     from page_figures import benchmark_figures
 
-    higher = {"mxnet": True, "pytorch": False, "tensorflow": True}
     for framework in FRAMEWORKS:
         figures = benchmark_figures(PAGE, framework)
         single, multi = figures["multivariate", "valid_mae"], figures["multitask", "valid_mae_rail"]
-        assert abs(multi["median"] - single["median"]) < min(seed_spread(single), seed_spread(multi)), framework
-        assert (multi["median"] > single["median"]) is higher[framework], framework
+        gap = multi["median"] - single["median"]
+        assert gap > 0, framework
+        within = gap < min(seed_spread(single), seed_spread(multi))
+        assert within is (framework != "tensorflow"), (framework, gap)
+        if framework == "tensorflow":  # a little more: under twice the spread
+            assert gap < 2 * seed_spread(single), gap
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
