@@ -34,15 +34,16 @@ def test_benchmark_t1_median_at_most_25000(framework: str, model: str) -> None:
 # batch 64) moved the medians up or down by about as much as the spread between seeds,
 # never consistently across frameworks: on this task the cells and the simple RNN tie,
 # and the page says so. The one exception, measured: PyTorch at t+14.
-AHEAD = {("pytorch", "valid_mae_t14")}
+AHEAD = {("tensorflow", "valid_mae_t14")}
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 @pytest.mark.parametrize("metric", ("valid_mae_t1", "valid_mae_t14"))
 def test_best_gated_model_ties_chapter2_seq2seq(framework: str, metric: str) -> None:
     """'the best gated cell ties the previous chapter's sequence-to-sequence RNN within the
-    spread between seeds at t+1 in every framework and at t+14 in MXNet and TensorFlow;
-    only in PyTorch at t+14 is it ahead, by more than its seeds spread'"""
+    spread between seeds at t+1 in every framework and at t+14 in MXNet and PyTorch;
+    only in TensorFlow at t+14 is it ahead ... by a little more than the spread of the
+    seeds'"""
     ours = benchmark_figures(PAGE, framework)
     chapter2 = benchmark_figures("ridership_multistep", framework)["seq2seq", metric]
     best = min((ours[model, metric] for model in RIDERSHIP_MODELS), key=lambda f: f["median"])
