@@ -159,6 +159,58 @@ def test_registry_has_the_books_data_sets(d2l):
         assert url.startswith(("http://", "https://", "file://")) and len(sha) == 64
 
 
+def test_download_default_cache_is_home_dot_cache_d2lmini(d2l, archive, tmp_path, monkeypatch):
+    monkeypatch.delenv("D2LMINI_DATA_DIR")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert d2l.download(NAME) == tmp_path / "home" / ".cache" / "d2lmini" / NAME
+
+
+def test_download_and_extract_create_nested_folders(d2l, archive, tmp_path):
+    path = d2l.download(NAME, tmp_path / "a" / "b")
+    assert path.read_bytes() == archive.read_bytes()
+    dest = d2l.extract(path, tmp_path / "c" / "d")
+    assert listing(dest) == ["pkg"]
+
+
+def test_corrupted_cache_warning_says_it_is_fetched_again(d2l, archive, cache):
+    cache.mkdir()
+    (cache / NAME).write_bytes(b"truncated")
+    with pytest.warns(UserWarning, match=f"{cache / NAME} is corrupted .* deleted and fetched again"):
+        d2l.download(NAME, cache)
+
+
+def test_checksum_mismatch_names_its_source(d2l, archive, cache, tmp_path, monkeypatch):
+    url, _ = d2l.DATA_HUB[NAME]
+    monkeypatch.setitem(d2l.DATA_HUB, NAME, (url, "0" * 64))
+    with pytest.raises(d2l.DownloadError, match=f"for {NAME} from {url}: "):
+        d2l.download(NAME, cache)
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    (mirror / NAME).write_bytes(b"x")
+    monkeypatch.setenv("D2LMINI_DATA_MIRROR", str(mirror))
+    with pytest.raises(d2l.DownloadError, match=f"from {mirror / NAME}: "):
+        d2l.download(NAME, cache)
+
+
+def test_offline_message_says_whether_the_mirror_lacked_the_file(d2l, archive, cache,
+                                                                 tmp_path, monkeypatch):
+    offline(d2l, monkeypatch)
+    with pytest.raises(d2l.DownloadError) as info:
+        d2l.download(NAME, cache)
+    assert str(info.value).endswith(f"that contains {NAME}.")
+    monkeypatch.setenv("D2LMINI_DATA_MIRROR", str(tmp_path / "mirror"))
+    with pytest.raises(d2l.DownloadError) as info:
+        d2l.download(NAME, cache)
+    assert str(info.value).endswith(f"{NAME} (the mirror {tmp_path / 'mirror'} has no {NAME}).")
+
+
+def test_download_errors_name_the_type_and_the_known_names(d2l):
+    with pytest.raises(ValueError, match="known names: female_names.csv, male_names.csv, "):
+        d2l.download("nope")
+    with pytest.raises(TypeError, match="^name must be a str, got NoneType None$"):
+        d2l.download(None)
+
+
 # ----------------------------------------------------------------------------
 # extract
 

@@ -253,3 +253,39 @@ def test_learning_rate_decays_along_a_cosine():
         monitor.end_epoch(1.0, 1.0)
     assert rates == pytest.approx([0.1, 0.1 * (1 + 2**-0.5) / 2, 0.05, 0.1 * (1 - 2**-0.5) / 2])
     assert monitor.patience == 4  # patience=None: no early stopping
+
+
+def test_fit_monitor_plot_labels_patience_and_redraws(monkeypatch):
+    from d2lmini import core
+    redraws = []
+    monkeypatch.setattr(core.TrainingPlot, "add",
+                        lambda self, x, ys, redraw=True: redraws.append(redraw))
+    monitor = core._FitMonitor(5, 0.1, 2, 0.1, 1.0, plot_every=2)
+    assert monitor.fig.config["ylabel"] == "MAE"
+    assert monitor.fig.legend == ["train", "valid"]
+    assert monitor.end_epoch(1.0, np.inf) == (False, False)
+    assert monitor.end_epoch(1.0, np.inf) == (False, True)  # no improvement in 2 epochs
+    assert redraws == [False, True]
+    assert monitor.unscaled_mae(np.array([2, 4]), 2) == 1.5
+    with pytest.raises(ValueError, match="^scale has 2 values but the net has 3 outputs$"):
+        core._FitMonitor(5, 0.1, None, 0.1, [1.0, 2.0], 0).unscaled_mae([1, 1, 1], 1)
+    with pytest.raises(ValueError, match="^the data yielded no examples$"):
+        monitor.unscaled_mae([1], 0)
+
+
+def test_window_arrays_check_their_lengths_by_name_and_allow_a_single_window():
+    from d2lmini.core import _window_arrays
+    series = np.arange(6, dtype=np.float32)
+    for kwargs, message in ((dict(seq_length=0, ahead=1), "^seq_length must be >= 1, got 0$"),
+                            (dict(seq_length=3, ahead=0), "^ahead must be >= 1, got 0$")):
+        with pytest.raises(ValueError, match=message):
+            _window_arrays(series, **kwargs)
+    with pytest.raises(TypeError, match="^seq_length must be an int, got float 2.0$"):
+        _window_arrays(series, 2.0, 1)
+    with pytest.raises(TypeError, match="^ahead must be an int, got str '1'$"):
+        _window_arrays(series, 2, "1")
+    with pytest.raises(ValueError, match="^a series with several columns needs `targets`"):
+        _window_arrays(series.reshape(3, 2), 1, 1)
+    X, Y = _window_arrays(series, 4, 2)  # 6 steps: exactly one window
+    assert X.tolist() == [[0, 1, 2, 3]] and Y.tolist() == [[4, 5]]
+    assert X.flags.c_contiguous and X.flags.writeable and Y.flags.c_contiguous

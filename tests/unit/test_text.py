@@ -77,6 +77,44 @@ def test_vocab_rejects_bad_lookups(d2l):
         vocab.to_tokens([True])
 
 
+def test_vocab_token_freqs_break_ties_by_token(d2l):
+    assert d2l.Vocab("cabbac").token_freqs == [("a", 2), ("b", 2), ("c", 2)]
+    assert d2l.Vocab(["b", "a"]).token_freqs == [("a", 1), ("b", 1)]
+
+
+def test_vocab_to_tokens_takes_0d_integer_arrays_only(d2l):
+    vocab = d2l.Vocab("abc")
+    assert vocab.to_tokens(np.array(1)) == "a"
+    assert vocab.to_tokens(np.array(3, dtype=np.uint8)) == "c"
+    assert vocab.to_tokens([np.array(2, dtype=np.int32)]) == ["b"]
+    with pytest.raises(TypeError, match="indices must be ints, got ndarray"):
+        vocab.to_tokens([np.array(1.0)])
+    with pytest.raises(TypeError, match="indices must be ints, got ndarray"):
+        vocab.to_tokens([np.array([1])])
+
+
+def test_vocab_errors_name_the_offending_type(d2l):
+    vocab = d2l.Vocab("abc")
+    with pytest.raises(TypeError, match="^expected a token .*, got int; for the"):
+        vocab[3]
+    with pytest.raises(TypeError, match="^tokens must be strings, got int 3$"):
+        vocab[["a", 3]]
+    with pytest.raises(TypeError, match="^expected an int index .*, got str 'a'$"):
+        vocab.to_tokens("a")
+    with pytest.raises(TypeError, match="^indices must be ints, got float 1.0$"):
+        vocab.to_tokens([1.0])
+    with pytest.raises(TypeError, match="^tokens must be an iterable .*, got int$"):
+        d2l.Vocab(5)
+    with pytest.raises(TypeError, match="^reserved_tokens must be .*, got str '<eos>'$"):
+        d2l.Vocab(reserved_tokens="<eos>")
+    with pytest.raises(TypeError, match="^min_freq must be an int, got float 1.5$"):
+        d2l.Vocab(min_freq=1.5)
+    with pytest.raises(TypeError, match="^reserved and unknown tokens must be strings, got NoneType"):
+        d2l.Vocab(unk_token=None)
+    with pytest.raises(ValueError, match="^reserved and unknown tokens must be non-empty"):
+        d2l.Vocab(reserved_tokens=[""])
+
+
 # ----------------------------------------------------------------------------
 # load_names and load_time_machine, on miniatures registered in DATA_HUB
 
