@@ -12,7 +12,7 @@ TEST_RESULTS := _build/test-results
 # Every kernel (execution, nbval, unit tests) runs under tools/kernel.env, applied by
 # tools/project.py; the Makefile only calls `python -m tools <verb>`.
 
-.PHONY: help envs book notebooks site report check test unit nbval test-book lock clean lab benchmark speed \
+.PHONY: help envs book notebooks site report check test unit nbval cross-cpu test-book lock clean lab benchmark speed \
 	$(addprefix unit-,$(FRAMEWORKS))
 
 help:
@@ -24,6 +24,7 @@ help:
 	@echo "make test      everything CI checks (never rewrites notebooks/)"
 	@echo "make unit      d2lmini unit tests in every framework"
 	@echo "make nbval [FRAMEWORK=<fw>]  re-execute every notebook and compare every cell"
+	@echo "make cross-cpu [FRAMEWORK=<fw>] [CHAPTER=<name>]  as if on another CPU model, compared tolerantly"
 	@echo "make test-book | test-browser | test-runtime | test-assignments  the other suites of make test"
 	@echo "make benchmark [FRAMEWORK=<fw>] [PAGE=<page>]  headline figures over three seeds (outside CI)"
 	@echo "make speed [FRAMEWORK=<fw>]  chapter-2 models: published recipe vs the book's (outside CI)"
@@ -80,6 +81,7 @@ test: envs
 	rm -rf $(TEST_RESULTS) _build/api
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory nbval
+	$(MAKE) --no-print-directory cross-cpu
 	$(MAKE) --no-print-directory test-runtime
 	$(MAKE) --no-print-directory test-assignments
 	$(MAKE) --no-print-directory test-book
@@ -92,11 +94,17 @@ unit: envs
 $(addprefix unit-,$(FRAMEWORKS)): unit-%:
 	$(BOOK_PY) -m tools verify unit --framework $* --api-dump _build/api
 
-# Exact where a notebook was executed on this CPU model; on another model, cells tagged
-# `trained` run uncompared and their figures must lie within tools/gpu_tolerances.json
-# (tools/verify.py; tests/pipeline/test_outputs.py checks the figures).
+# Every cell and image compared: exactly where a notebook was executed on this CPU model
+# (and for MXNet everywhere); on another model number by number and images by RMS, the
+# figures within tools/gpu_tolerances.json (tools/verify.py, tools/compare.py).
 nbval: envs
 	$(BOOK_PY) -m tools verify nbval $(addprefix --framework ,$(FRAMEWORK)) --results $(abspath $(TEST_RESULTS))
+
+# The cheapest trained page per framework as if on another CPU model (tools/cross_cpu.env),
+# compared the tolerant way; CHAPTER=<name> for others (repeatable with spaces).
+cross-cpu: envs
+	$(BOOK_PY) -m tools verify cross-cpu $(addprefix --framework ,$(FRAMEWORK)) $(addprefix --chapter ,$(CHAPTER)) \
+	  --results $(abspath $(TEST_RESULTS))/cross-cpu
 
 test-book: npm-deps
 	$(BOOK_PY) -m tools render

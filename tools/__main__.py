@@ -6,7 +6,7 @@
     execute    refresh, then execute the stale notebooks       [--framework] [--chapter]
     merge      write the merged pages (every framework's outputs) to _build/site/book/
     render     check, merge and build the website with Jupyter Book
-    verify     nbval | unit | gpu | figures | tolerances      (see tools/verify.py)
+    verify     nbval | cross-cpu | unit | gpu | figures | tolerances   (see tools/verify.py)
     report     wall and kernel CPU seconds per notebook and framework
     benchmark  headline figures over three seeds               [--framework] [--page]
     speed      chapter-2 models, published recipe vs the book's [--framework]
@@ -33,7 +33,7 @@ def _frameworks(args: argparse.Namespace) -> tuple[str, ...]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from tools.project import BUILD, FRAMEWORKS
+    from tools.project import BUILD, FRAMEWORKS, ROOT
 
     parser = argparse.ArgumentParser(prog="python -m tools", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="verb", required=True)
@@ -50,6 +50,13 @@ def main(argv: list[str] | None = None) -> int:
     nbval.add_argument("--framework", choices=FRAMEWORKS, action="append")
     nbval.add_argument("--results", type=Path, default=BUILD / "test-results",
                        help="where the run's figures and comparison plans go")
+    cross = verify.add_parser("cross-cpu", help="notebooks as if on another CPU model (tools/cross_cpu.env)")
+    cross.add_argument("--framework", choices=FRAMEWORKS, action="append")
+    cross.add_argument("--chapter", action="append", default=[],
+                       help="this chapter (repeatable; default: each framework's cheapest trained page)")
+    cross.add_argument("--results", type=Path, default=BUILD / "test-results" / "cross-cpu")
+    cross.add_argument("--env", type=Path, default=ROOT / "tools" / "cross_cpu.env",
+                       help="the settings that emulate another CPU model")
     unit = verify.add_parser("unit", help="d2lmini's unit tests in a framework's environment")
     unit.add_argument("--framework", choices=FRAMEWORKS, required=True)
     unit.add_argument("--api-dump", type=Path, default=BUILD / "api")
@@ -115,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.what == "nbval":
         return verifying.nbval(_frameworks(args), args.results.resolve())
+    if args.what == "cross-cpu":
+        return verifying.cross_cpu(_frameworks(args), args.chapter, args.results.resolve(), args.env)
     if args.what == "unit":
         return verifying.unit(args.framework, args.api_dump.resolve())
     if args.what == "gpu":

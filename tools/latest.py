@@ -155,7 +155,7 @@ def classify(log: str) -> tuple[str, str]:
 
 
 def run(framework: str, skip_install: bool = False) -> int:
-    from tools.verify import write_tolerant_copies
+    from tools.verify import compare_environment, write_copies_ignoring_trained
 
     folder = LATEST / framework
     python = folder / "venv" / "bin" / "python"
@@ -167,11 +167,12 @@ def run(framework: str, skip_install: bool = False) -> int:
     results = folder / "results"
     shutil.rmtree(results, ignore_errors=True)
     notebooks = sorted((NOTEBOOKS / framework).glob("*.ipynb"))
-    copies = write_tolerant_copies(notebooks, folder / "notebooks")
+    copies = write_copies_ignoring_trained(notebooks, folder / "notebooks")
 
     def one(copy: Path) -> Outcome:
         proc = subprocess.run(runner.nbval_command(str(python), [copy]), cwd=ROOT,
-                              env=kernel_environment(results), capture_output=True, text=True)
+                              env=compare_environment(kernel_environment(results), "exact", "tolerant", None),
+                              capture_output=True, text=True)
         log = proc.stdout + proc.stderr
         (folder / f"{copy.stem}.log").write_text(log)
         if proc.returncode == 0:

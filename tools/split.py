@@ -30,6 +30,7 @@ import jupytext
 import nbformat
 import yaml
 
+from tools.compare import BOUNDS_REASON
 from tools.project import (BOOK, D2LMINI_MODULES, FRAMEWORKS, KERNEL_ENV_FILE, LABELS, NOTEBOOKS, RESULTS,
                            ROOT, check_framework)
 
@@ -266,8 +267,10 @@ def refresh(state: NotebookState) -> None:
 
 
 def _cells(nb: nbformat.NotebookNode) -> list[tuple[str, str, str, list[str]]]:
-    """What a notebook's cells say, outputs aside (ids, kinds, sources, tags)."""
-    return [(c["id"], c.cell_type, c.source, list(c.metadata.get("tags", []))) for c in nb.cells]
+    """What a notebook's cells say, outputs aside (ids, kinds, sources, tags, and why a
+    cell's cross-CPU bounds are wider, tools/compare.py)."""
+    return [(c["id"], c.cell_type, c.source, list(c.metadata.get("tags", [])),
+             c.metadata.get(BOUNDS_REASON)) for c in nb.cells]
 
 
 def write_split(frameworks: tuple[str, ...] = FRAMEWORKS, names: tuple[str, ...] = ()) -> int:

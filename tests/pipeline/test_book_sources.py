@@ -12,6 +12,7 @@ import nbformat
 import pytest
 
 from tools import merge
+from tools.compare import BOUNDS_REASON, cell_bounds, widens
 from tools.project import FRAMEWORKS, ROOT, SOLUTION_TAG
 from tools.split import chapters, framework_of, read_source
 
@@ -91,3 +92,19 @@ def test_markdown_only_edit_refreshes_every_notebook_without_executing(tmp_path:
             assert _code_and_record(tmp_path / relative) == _code_and_record(ROOT / relative), relative
             prose = [c.source for c in nbformat.read(tmp_path / relative, as_version=4).cells]
             assert any("A sentence added by the test." in text for text in prose)
+
+
+@pytest.mark.parametrize("chapter", [c.name for c in chapters()])
+def test_every_wider_cross_cpu_bound_says_why(chapter: str) -> None:
+    """A cell's rtol-/atol-/rms-/words-vary tag (tools/compare.py) comes with its reason in
+    the code cell's :bounds_reason: option, and a reason comes with a tag; the tags parse."""
+    for cell in read_source(next(c for c in chapters() if c.name == chapter)).cells:
+        if cell.cell_type != "code":
+            continue
+        tags = cell.metadata.get("tags", [])
+        cell_bounds(tags)  # a malformed bound tag raises
+        wider = [t for t in tags if widens(t)]
+        reason = cell.metadata.get(BOUNDS_REASON, "")
+        where = f"{chapter}: {cell.source.splitlines()[0][:60]!r}"
+        assert bool(wider) == bool(reason.strip()), f"{where}: tags {wider}, reason {reason!r}"
+        assert len(reason) >= 40 or not wider, f"{where}: say why the bounds are wider ({reason!r})"

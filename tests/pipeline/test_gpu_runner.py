@@ -282,7 +282,7 @@ def test_copies_ignore_the_outputs_of_trained_cells_only(tmp_path: Path) -> None
     nbformat.write(tiny_notebook(), original)
     before = original.read_bytes()
 
-    [(copy, ignored)] = verify.write_tolerant_copies([original], tmp_path / "gpu").items()
+    [(copy, ignored)] = verify.write_copies_ignoring_trained([original], tmp_path / "gpu").items()
     assert ignored == 3
     assert original.read_bytes() == before  # the committed notebook is only read
     nb = nbformat.read(copy, as_version=4)
@@ -319,7 +319,7 @@ def test_gpu_sanitizer_masks_device_names_and_nothing_else() -> None:
 def test_run_refuses_without_a_gpu(monkeypatch: pytest.MonkeyPatch,
                                    capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr(verify, "gpu_count", lambda framework: 0)
-    monkeypatch.setattr(verify, "write_tolerant_copies", lambda *a: pytest.fail("must not get this far"))
+    monkeypatch.setattr(verify, "write_copies_ignoring_trained", lambda *a: pytest.fail("must not get this far"))
     monkeypatch.setattr(verify.importlib.util, "find_spec", lambda name: object())
     assert verify.gpu("pytorch", [], dry_run=False) == 2
     assert "no GPU found by pytorch" in capsys.readouterr().err

@@ -1,6 +1,5 @@
-"""How `make nbval` decides to compare a notebook exactly or within the training
-tolerances: by the CPU model the notebook was executed on (tools/host.py,
-tools/verify.py)."""
+"""How `make nbval` decides to compare a notebook exactly or number by number: by the
+CPU model the notebook was executed on and the framework (tools/host.py, tools/verify.py)."""
 
 from __future__ import annotations
 
@@ -49,7 +48,14 @@ def test_plan_is_exact_only_for_notebooks_executed_on_this_cpu_model(tmp_path: P
     plan = comparison_plan([here, there, unknown], EMERALD)
     assert {page: entry["exact"] for page, entry in plan.items()} == {
         "here": True, "there": False, "unknown": False}
-    assert plan["there"] == {"exact": False, "reference_cpu": EPYC, "this_cpu": EMERALD}
+    assert plan["there"] == {"exact": False, "mode": "tolerant", "why": "executed on another CPU model",
+                             "reference_cpu": EPYC, "this_cpu": EMERALD}
+
+
+def test_a_framework_bit_identical_across_cpu_models_is_compared_exactly_everywhere(tmp_path: Path) -> None:
+    there = _notebook(tmp_path / "there.ipynb", EPYC)
+    assert comparison_plan([there], EMERALD, "mxnet")["there"]["mode"] == "exact"
+    assert comparison_plan([there], EMERALD, "pytorch")["there"]["mode"] == "tolerant"
 
 
 def test_read_plan_fails_when_nbval_did_not_run(tmp_path: Path) -> None:

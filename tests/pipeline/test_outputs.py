@@ -17,7 +17,8 @@ import pytest
 
 from tools.render import HTML
 from tools.tolerances import check_results, load_tolerances
-from tools.verify import read_plan
+from tools.compare import EXACT_EVERYWHERE
+from tools.verify import comparison_report, read_plan
 from tools.project import FRAMEWORKS, ROOT, SOLUTION_TAG
 from tools.split import chapters, framework_of, read_source
 from tools.merge import differing_shared_cells, executed_cells
@@ -118,3 +119,36 @@ def test_per_framework_outputs_exactly_for_shared_cells_whose_outputs_differ(cha
             assert printed in " ".join(content.get_text().split()), f"{framework} outputs of {cell_id}"
             images = sum("image/png" in o.get("data", {}) for o in executed[framework][cell_id].outputs)
             assert len(content.find_all("img")) == images, f"{framework} plots of {cell_id}"
+
+
+def _code_cells_and_images(notebook: Path) -> tuple[int, int]:
+    cells = [c for c in json.loads(notebook.read_text())["cells"] if c["cell_type"] == "code"]
+    images = sum("image/png" in o.get("data", {}) for c in cells for o in c.get("outputs", []))
+    return len(cells), images
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_nbval_compared_every_cell_and_every_plot(framework: str) -> None:
+    """tools/nbval_compare.py's report of this run: each notebook's code cells all compared
+    (exactly on the CPU model that executed it), each committed image compared too."""
+    plan = read_plan(_test_results_dir(), framework)
+    report = comparison_report(_test_results_dir(), framework)
+    for chapter in plan:
+        row = report.get(f"{chapter}.ipynb")
+        assert row is not None, f"no comparison report for {framework}/{chapter}: nbval ran without tools.nbval_compare"
+        cells, images = _code_cells_and_images(ROOT / "notebooks" / framework / f"{chapter}.ipynb")
+        assert (row["cells_compared"], row["images_compared"]) == (cells, images), f"{framework}/{chapter}: {row}"
+        assert row["text"] == row["images"] == plan[chapter]["mode"]
+        assert not row["failed_cells"]
+
+
+@pytest.mark.parametrize("framework", [f for f in FRAMEWORKS if f not in EXACT_EVERYWHERE])
+def test_the_cross_cpu_run_compared_a_trained_page_tolerantly(framework: str) -> None:
+    """`make cross-cpu` (tools/cross_cpu.env) ran each framework's cheapest trained page
+    number by number, and some printed number moved: the tolerant path was exercised."""
+    report = comparison_report(_test_results_dir() / "cross-cpu", framework)
+    assert report, f"make cross-cpu did not run for {framework}"
+    for name, row in report.items():
+        assert row["text"] == row["images"] == "tolerant" and not row["failed_cells"], f"{framework}/{name}"
+    assert any(row["cells_identical"] < row["cells_compared"] for row in report.values()), (
+        f"{framework}: every cell came out identical under tools/cross_cpu.env")
