@@ -10,6 +10,7 @@ pieces (`record_result`, `make_windows`, `fit_forecaster`, ...) are the methods 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import numbers
@@ -17,7 +18,7 @@ import os
 import random
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
@@ -388,7 +389,43 @@ def _write_json_atomically(path: Path, data: Any) -> None:
 
 
 def _read_json(path: Path, default: Any) -> Any:
-    return json.loads(path.read_text()) if path.exists() else default
+    """The JSON in `path`, or `default` if there is no such file; a ValueError naming
+    the file when it is not valid JSON."""
+    if not path.exists():
+        return default
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path} is not valid JSON ({e}): it was damaged or edited by hand; "
+                         "restore it (git checkout) or delete it and re-run the page") from None
+
+
+def _read_rows(path: Path) -> list[dict]:
+    """The rows of a results file; a ValueError naming the file when they are not rows."""
+    rows = _read_json(path, [])
+    keys = {"page", "model", "metric", "value", "seed"}
+    if not isinstance(rows, list) or not all(isinstance(r, dict) and keys <= r.keys() for r in rows):
+        raise ValueError(f"{path} is not a results file: expected a JSON list of rows with the keys "
+                         f"{', '.join(sorted(keys))}; restore it (git checkout) or delete it")
+    return rows
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `folder` (flock on Linux and macOS), so that processes
+    updating the files in it one after another lose none of each other's rows."""
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # Windows: no flock; concurrent writers there may lose rows
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 # ----------------------------------------------------------------------------
@@ -589,17 +626,18 @@ class FrameworkHelpers:
             raise ValueError(f"value must be finite, got {value!r}")
         seed = _check_seed(seed)
         path = _results_dir(self.framework) / f"{page}.json"
-        rows = [r for r in _read_json(path, []) if (r["model"], r["metric"]) != (model, metric)]
-        rows.append(dict(page=page, model=model, metric=metric, value=float(value), seed=seed))
-        rows.sort(key=lambda r: (r["model"], r["metric"]))
-        _write_json_atomically(path, rows)
+        with _locked(path.parent):  # read, update and replace as one step
+            rows = [r for r in _read_rows(path) if (r["model"], r["metric"]) != (model, metric)]
+            rows.append(dict(page=page, model=model, metric=metric, value=float(value), seed=seed))
+            rows.sort(key=lambda r: (r["model"], r["metric"]))
+            _write_json_atomically(path, rows)
         return path
 
     def load_results(self, page: str) -> list[dict]:
         """The rows recorded by `record_result` for `page` (dicts with page, model, metric,
         value, seed), read from the folder that `record_result` writes to; [] if none."""
         page = _check_file_stem(_check_name(page, "page"))
-        return _read_json(_results_dir(self.framework) / f"{page}.json", [])
+        return _read_rows(_results_dir(self.framework) / f"{page}.json")
 
     def record_training(self, page: str, model: str, net: Any, seconds: float) -> Path:
         """Record what training `net` cost: its trainable parameters and `seconds`, under
@@ -619,9 +657,10 @@ class FrameworkHelpers:
         if not math.isfinite(seconds) or seconds < 0:
             raise ValueError(f"seconds must be finite and >= 0, got {seconds!r}")
         path = _training_path(self.framework, page)
-        models = _read_json(path, {})
-        models[model] = {"params": int(params), "seconds": round(float(seconds), 3)}
-        _write_json_atomically(path, dict(sorted(models.items())))
+        with _locked(path.parent):
+            models = _read_json(path, {})
+            models[model] = {"params": int(params), "seconds": round(float(seconds), 3)}
+            _write_json_atomically(path, dict(sorted(models.items())))
         return path
 
     def load_training(self, page: str) -> dict[str, dict[str, float]]:

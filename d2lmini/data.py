@@ -116,6 +116,8 @@ def download(name: str, cache_dir: str | os.PathLike | None = None) -> Path:
             _copy_verified(f, path, sha256, str(source))
         return path
 
+    # Two processes fetching at once each stream to a private temp file and rename it
+    # into place, so the cache ends up with one complete, verified file either way.
     try:
         with urllib.request.urlopen(url, timeout=TIMEOUT_S) as response:
             _copy_verified(response, path, sha256, url)
@@ -123,11 +125,19 @@ def download(name: str, cache_dir: str | os.PathLike | None = None) -> Path:
         raise
     except (OSError, ValueError, http.client.HTTPException) as e:  # URLError, timeouts, ...
         checked = f" (the mirror {mirror} has no {name})" if mirror else ""
+        stalled = _timed_out(e)
+        why = f"the server sent nothing for {TIMEOUT_S} s" if stalled else str(e)
         raise DownloadError(
-            f"could not download {name} from {url} ({e}). If this machine is offline, "
+            f"could not download {name} from {url} ({why}). If this machine is offline, "
             f"put the file at {path} yourself, or set D2LMINI_DATA_MIRROR to a folder "
             f"that contains {name}{checked}.") from e
     return path
+
+
+def _timed_out(error: BaseException) -> bool:
+    """Whether a network error is a timeout (urllib wraps a connect timeout in URLError)."""
+    reason = getattr(error, "reason", None)
+    return isinstance(error, TimeoutError) or isinstance(reason, TimeoutError)
 
 
 def extract(archive: str | os.PathLike, dest_dir: str | os.PathLike | None = None,
@@ -166,6 +176,7 @@ def extract(archive: str | os.PathLike, dest_dir: str | os.PathLike | None = Non
 
 
 _RIDERSHIP_CSV = "ridership/CTA_-_Ridership_-_Daily_Boarding_Totals.csv"
+_RIDERSHIP_CSV_SHA256 = "34faaba085ca21434b7dd3e0abcbaf8cde5be3a4f170dda1c8caef72c5c4bd06"
 
 #: Riders per unit of the ridership series that the chapters train on (millions of boardings,
 #: as in the published recipes); an error of 1 in those units is RIDERSHIP_SCALE riders.
@@ -178,12 +189,20 @@ def load_ridership(cache_dir: str | os.PathLike | None = None) -> pd.DataFrame:
     Returns a DataFrame indexed by date (sorted) with columns day_type ('W' weekday,
     'A' Saturday, 'U' Sunday/holiday), bus and rail (boardings). The published file has
     a `total` column (bus + rail), which is dropped, and 62 duplicated rows, which are
-    removed, leaving 7,639 days.
+    removed, leaving 7,639 days. The extracted CSV is checked against its sha256 too: a
+    damaged or edited copy is reported and extracted again from the verified archive.
     """
     archive = download("ridership.tgz", cache_dir)
     csv = archive.parent / _RIDERSHIP_CSV
-    if not csv.is_file():
+    if csv.is_file() and _sha256(csv) != _RIDERSHIP_CSV_SHA256:
+        warnings.warn(f"extracted file {csv} is corrupted (sha256 mismatch); it will be "
+                      f"extracted again from {archive}", stacklevel=2)
+        extract(archive, overwrite=True)
+    elif not csv.is_file():
         extract(archive)
+    if _sha256(csv) != _RIDERSHIP_CSV_SHA256:
+        raise DownloadError(f"{csv}, extracted from the verified {archive.name}, does not have "
+                            f"the expected sha256 {_RIDERSHIP_CSV_SHA256}")
     df = pd.read_csv(csv)
     df = df.rename(columns={"service_date": "date", "rail_boardings": "rail",
                             "total_rides": "total"})

@@ -275,10 +275,17 @@ RIDERSHIP_CSV = b"""service_date,day_type,bus,rail_boardings,total_rides
 """
 
 
-def test_load_ridership_cleans_the_table(d2l, tmp_path, monkeypatch):
+@pytest.fixture
+def ridership(d2l, tmp_path, monkeypatch):
+    """A small ridership.tgz registered in DATA_HUB, with its CSV's sha256 expected."""
     tgz = tmp_path / "ridership.tgz"
     sha = make_tgz(tgz, {data._RIDERSHIP_CSV: RIDERSHIP_CSV})
     monkeypatch.setitem(d2l.DATA_HUB, "ridership.tgz", (tgz.as_uri(), sha))
+    monkeypatch.setattr(data, "_RIDERSHIP_CSV_SHA256", hashlib.sha256(RIDERSHIP_CSV).hexdigest())
+    return tmp_path / "cache"
+
+
+def test_load_ridership_cleans_the_table(d2l, ridership, tmp_path):
     df = d2l.load_ridership(tmp_path / "cache")
     assert list(df.columns) == ["day_type", "bus", "rail"]
     assert df.index.name == "date" and str(df.index.dtype).startswith("datetime64")
@@ -287,3 +294,89 @@ def test_load_ridership_cleans_the_table(d2l, tmp_path, monkeypatch):
                                                           "2001-01-03"]
     assert df["bus"].tolist() == [100, 300, 300] and df["rail"].tolist() == [50, 200, 200]
     assert d2l.load_ridership(tmp_path / "cache").equals(df)  # cached second time
+
+
+def test_a_damaged_extracted_csv_is_reported_and_extracted_again(d2l, ridership):
+    clean = d2l.load_ridership(ridership)
+    csv = ridership / data._RIDERSHIP_CSV
+    csv.write_bytes(RIDERSHIP_CSV[:40])  # truncated, still a readable CSV
+    with pytest.warns(UserWarning, match="extracted file .* is corrupted .* extracted again"):
+        again = d2l.load_ridership(ridership)
+    assert again.equals(clean) and csv.read_bytes() == RIDERSHIP_CSV
+
+
+def test_an_archive_whose_csv_fails_its_checksum_is_refused(d2l, ridership, monkeypatch):
+    monkeypatch.setattr(data, "_RIDERSHIP_CSV_SHA256", "0" * 64)
+    with pytest.raises(d2l.DownloadError, match="does not have the expected sha256 0000"):
+        d2l.load_ridership(ridership)
+
+
+# --- a server that is slow, or stalls -------------------------------------------------
+
+def serve(body: bytes, *, stall_after: int | None = None, chunk_delay: float = 0.0):
+    """An HTTP server on localhost sending `body` in 64 KiB chunks, `chunk_delay` seconds
+    apart; with `stall_after`, it sends that many bytes and then nothing (for 30 s).
+    Returns (server, url); call server.shutdown() when done."""
+    import http.server
+    import threading
+    import time
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            sent = body if stall_after is None else body[:stall_after]
+            for start in range(0, len(sent), 1 << 16):
+                self.wfile.write(sent[start:start + (1 << 16)])
+                self.wfile.flush()
+                time.sleep(chunk_delay)
+            if stall_after is not None:
+                time.sleep(30)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/{NAME}"
+
+
+def test_a_stalled_download_times_out_with_a_clear_error_and_leaves_nothing(d2l, archive, cache,
+                                                                            monkeypatch):
+    body = archive.read_bytes()
+    server, url = serve(body, stall_after=len(body) // 2)
+    try:
+        offline(d2l, monkeypatch, url)
+        monkeypatch.setattr(data, "TIMEOUT_S", 0.5)
+        with pytest.raises(d2l.DownloadError, match="the server sent nothing for 0.5 s"):
+            d2l.download(NAME, cache)
+    finally:
+        server.shutdown()
+    assert listing(cache) == []
+
+
+def test_two_processes_downloading_at_once_leave_one_good_file(d2l, tmp_path, cache):
+    """Each process streams to its own temp file and renames it into place."""
+    import os
+    import subprocess
+    import sys
+
+    body = os.urandom(1 << 20)  # 16 chunks, 0.05 s apart: the two downloads overlap
+    sha = hashlib.sha256(body).hexdigest()
+    server, url = serve(body, chunk_delay=0.05)
+    script = ("import sys, d2lmini.data as data; "
+              f"data.DATA_HUB['blob.bin'] = ({url!r}, {sha!r}); "
+              "print(data.download('blob.bin', sys.argv[1]))")
+    try:
+        env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+        runs = [subprocess.Popen([sys.executable, "-c", script, str(cache)], env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for _ in range(2)]
+        outputs = [run.communicate(timeout=60) for run in runs]
+    finally:
+        server.shutdown()
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    assert listing(cache) == ["blob.bin"]  # no temp file left behind
+    assert hashlib.sha256((cache / "blob.bin").read_bytes()).hexdigest() == sha

@@ -134,3 +134,41 @@ def test_load_benchmark_reads_committed_medians(d2l, fw, tmp_path, monkeypatch):
 def test_load_benchmark_outside_a_clone_is_empty(d2l, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # no _config.yml and d2lmini/ above: Colab, an assignment
     assert d2l.load_benchmark("page") == {}
+
+
+def test_concurrent_writers_lose_no_row(tmp_path):
+    """Four processes recording 25 rows each into one page: record_result reads, updates
+    and replaces the file under a lock, so all 100 rows survive."""
+    import os
+    import subprocess
+    import sys
+
+    script = ("import sys; from d2lmini import core; "
+              "h = core.FrameworkHelpers('pytorch', load_array=None, predict_windows=None, "
+              "count_params=len, trainer=None); "
+              "[h.record_result('page', 'm' + sys.argv[1], f'k{i}', float(i), 0) for i in range(25)]")
+    env = dict(os.environ, D2LMINI_RESULTS_DIR=str(tmp_path))
+    runs = [subprocess.Popen([sys.executable, "-c", script, str(n)], env=env, stderr=subprocess.PIPE,
+                             text=True) for n in range(4)]
+    errors = [run.communicate(timeout=120)[1] for run in runs]
+    assert [run.returncode for run in runs] == [0] * 4, errors
+    rows = json.loads((tmp_path / "pytorch" / "page.json").read_text())
+    assert len(rows) == 100
+    assert {(r["model"], r["metric"]) for r in rows} == {(f"m{n}", f"k{i}") for n in range(4) for i in range(25)}
+
+
+@pytest.mark.parametrize("content, problem", [
+    ("[{\"page\": \"p\", \"model\": \"m\"", "is not valid JSON"),  # cut short
+    ("{\"rows\": []}", "is not a results file"),
+    ("[{\"page\": \"p\", \"model\": \"m\"}]", "is not a results file"),
+])
+def test_a_corrupt_results_file_is_reported_with_its_path(d2l, fw, tmp_path, monkeypatch, content, problem):
+    monkeypatch.setenv("D2LMINI_RESULTS_DIR", str(tmp_path))
+    path = tmp_path / fw / "p.json"
+    path.parent.mkdir()
+    path.write_text(content)
+    for call in (lambda: d2l.record_result("p", "m", "mse", 1.0, 0), lambda: d2l.load_results("p")):
+        with pytest.raises(ValueError, match=problem) as info:
+            call()
+        assert str(path) in str(info.value) and "restore it" in str(info.value)
+    assert path.read_text() == content  # left as it was, for the reader to inspect
