@@ -14,12 +14,13 @@ Two ways, chosen per notebook by tools/verify.py (README, "Reproducibility"):
 
 The defaults are calibrated from measured cross-CPU drift (README). A cell may widen
 them with tags, and the chapter source says why next to the cell, in the code cell's
-``:bounds_reason:`` option: ``rtol-<x>`` (each
-number within a relative x), ``atol-<x>`` (within an absolute x, for a printed rounding
-error such as "largest difference 7.5e-08", whose relative change means nothing),
-``rms-<x>`` (each image), and ``words-vary`` (text sampled from a trained model, where
-one flipped character changes the rest: only its numbers are compared). On a GPU the text of untrained cells is compared exactly and their images as
-in ``tolerant`` (cells tagged ``trained`` are not compared there).
+``:bounds_reason:`` option: ``rtol-<x>`` (each number within a relative x), ``atol-<x>``
+(within an absolute x, for a printed rounding error such as "largest difference
+7.5e-08", whose relative change means nothing), ``rms-<x>`` (each image), and
+``words-vary`` (text sampled from a trained model, where one flipped character changes
+the rest: only its numbers are compared). On a GPU the text of untrained cells is
+compared exactly and their images as in ``tolerant`` (cells tagged ``trained`` are not
+compared there).
 
 Standard library only at import time (numpy and matplotlib are imported for images):
 the nbval plugin (tools/nbval_compare.py) imports this in every framework's environment.
@@ -136,7 +137,7 @@ def compare_text(reference: str, test: str, mode: str, bounds: Bounds = Bounds()
     ref_words, ref_numbers = _split(reference)
     test_words, test_numbers = _split(test)
     if ref_words != test_words or len(ref_numbers) != len(test_numbers):
-        for i, (a, b) in enumerate(zip(ref_words, test_words)):
+        for a, b in zip(ref_words, test_words):
             if a != b:
                 return Outcome(False, False, message=f"the words differ: {a!r} became {b!r}")
         return Outcome(False, False, message=f"{len(ref_numbers)} numbers became {len(test_numbers)}")
@@ -150,12 +151,12 @@ def compare_text(reference: str, test: str, mode: str, bounds: Bounds = Bounds()
         scale = max(abs(x), abs(y))
         rel = abs(x - y) / scale if scale else 0.0
         largest = max(largest, rel)
-        allowed = max(rtol * scale, bounds.atol) + max(_last_digit_unit(a), _last_digit_unit(b))
-        if not math.isfinite(rel) or abs(x - y) > allowed:
+        unit = max(_last_digit_unit(a), _last_digit_unit(b))
+        if not math.isfinite(rel) or abs(x - y) > max(rtol * scale, bounds.atol) + unit:
             return Outcome(False, False, largest, message=
                            f"{a} became {b}: relative difference {rel:.2e} > rtol {rtol:g}"
                            + (f", absolute {abs(x - y):.2e} > atol {bounds.atol:g}" if bounds.atol else "")
-                           + (" (plus one unit in the last digit)" if _last_digit_unit(a) else ""))
+                           + (" (plus one unit in the last digit)" if unit else ""))
     return Outcome(True, False, largest)
 
 

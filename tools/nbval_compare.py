@@ -1,12 +1,13 @@
 """An nbval plugin: compare every output the book's way (tools/compare.py).
 
 nbval compares text outputs exactly and skips images. Loaded with
-``-p tools.nbval_compare`` (tools/runner.py's nbval command line), this plugin
+``-p tools.nbval_compare`` (tools/verify.py's ``compare_environment`` puts it in
+``PYTEST_ADDOPTS``), this plugin
 
 - compares text exactly or number by number, and images pixel for pixel or by RMS, as
   ``D2LMINI_COMPARE_TEXT`` and ``D2LMINI_COMPARE_IMAGES`` say (``exact`` or
-  ``tolerant``; tools/verify.py sets them per notebook), with a cell's ``rtol-``/``rms-``
-  tags widening the bounds;
+  ``tolerant``; tools/verify.py sets them per notebook), with a cell's ``rtol-``,
+  ``atol-``, ``rms-`` and ``words-vary`` tags widening the bounds;
 - applies display updates (``update_display_data``), which nbval ignores, so that a live
   plot (d2lmini's TrainingPlot) is compared as its final frame, as the committed notebook
   holds it;
@@ -30,6 +31,7 @@ IMAGE_MODE = "D2LMINI_COMPARE_IMAGES"
 REPORT = "D2LMINI_COMPARE_REPORT"
 
 _stats: dict[str, dict[str, Any]] = {}
+_modes: dict[str, str] = {}  # TEXT_MODE and IMAGE_MODE, read once by pytest_configure
 
 
 def _mode(variable: str) -> str:
@@ -59,7 +61,7 @@ def compare_outputs(self: Any, test: list, ref: list, skip_compare: Any = None) 
     """Replaces nbval's IPyNbCell.compare_outputs."""
     from nbval.plugin import transform_streams_for_comparison
 
-    text_mode, image_mode = _mode(TEXT_MODE), _mode(IMAGE_MODE)
+    text_mode, image_mode = _modes[TEXT_MODE], _modes[IMAGE_MODE]
     bounds = cell_bounds(self.cell.metadata.get("tags", []))
     stats = _stats.setdefault(Path(str(self.fspath)).name, {
         "text": text_mode, "images": image_mode, "cells_compared": 0, "cells_identical": 0,
@@ -137,7 +139,7 @@ def _apply_display_updates(get_kernel_message: Any) -> Any:
 def pytest_configure(config: Any) -> None:
     from nbval.plugin import IPyNbCell, IPyNbFile
 
-    _mode(TEXT_MODE), _mode(IMAGE_MODE)  # a bad setting fails before any notebook runs
+    _modes.update({variable: _mode(variable) for variable in (TEXT_MODE, IMAGE_MODE)})  # fail early
     IPyNbCell.compare_outputs = compare_outputs
     IPyNbCell.runtest = _track_cell(IPyNbCell.runtest)
     IPyNbFile.get_kernel_message = _apply_display_updates(IPyNbFile.get_kernel_message)

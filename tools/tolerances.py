@@ -344,6 +344,7 @@ class CheckReport:
 
     lines: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    moved: list[str] = field(default_factory=list)  # figures within tolerance but not identical
 
     @property
     def ok(self) -> bool:
@@ -381,6 +382,8 @@ def check_results(framework: str, run_dir: Path, tolerances: Tolerances,
                 ref, got, tol = reference[key]["value"], run[key]["value"], allowed["/".join(key)]
                 difference = abs(got - ref)
                 verdict = "identical" if difference == 0 else f"difference {difference:.3g}"
+                if difference:
+                    report.moved.append(name)
                 report.lines.append(f"{name}: reference {ref:.6g}, run {got:.6g}, {verdict} "
                                     f"(tolerance {tol:.4g})")
     if not report.lines and not report.failures:
