@@ -75,8 +75,8 @@ def test_bptt_matches_autodiff(framework: str) -> None:
 
 def test_exercise4_temperatures() -> None:
     """Exercise 4: 'At 0.3, 98% of the words are real ones in every framework ... fewer than
-    55 distinct words. From 0.7 up it uses 74 to 86, and as the temperature rises the
-    share of real words falls; at 1.5 only 36% (MXNet) to 52% (TensorFlow)'."""
+    55 distinct words. From 0.7 up it uses 72 to 89, and as the temperature rises the
+    share of real words falls; at 1.5 only 39% (TensorFlow) to 44% (PyTorch)'."""
     import re
 
     from page_figures import printed
@@ -89,10 +89,10 @@ def test_exercise4_temperatures() -> None:
         assert sorted(report) == [0.3, 0.7, 1.0, 1.5], report
         shares = [report[t][0] for t in sorted(report)]
         assert shares[0] == 98 and report[0.3][1] < 55, (framework, report)
-        assert all(74 <= report[t][1] <= 86 for t in (0.7, 1.0, 1.5)), (framework, report)
+        assert all(72 <= report[t][1] <= 89 for t in (0.7, 1.0, 1.5)), (framework, report)
         assert shares == sorted(shares, reverse=True), (framework, shares)
         at_15[framework] = shares[-1]
-    assert min(at_15.values()) == at_15["mxnet"] == 36 and max(at_15.values()) == at_15["tensorflow"] == 52
+    assert min(at_15.values()) == at_15["tensorflow"] == 39 and max(at_15.values()) == at_15["pytorch"] == 44
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
