@@ -28,7 +28,8 @@ help:
 	@echo "make test-book | test-browser | test-runtime | test-assignments  the other suites of make test"
 	@echo "make benchmark [FRAMEWORK=<fw>] [PAGE=<page>]  headline figures over three seeds (outside CI)"
 	@echo "make speed [FRAMEWORK=<fw>]  chapter-2 models: published recipe vs the book's (outside CI)"
-	@echo "make assignments  student and solutions notebooks for instructors"
+	@echo "make assignments  student and solutions notebooks and nbgrader courses for instructors"
+	@echo "make grade SUBMISSIONS=<folder> [GRADES=grades.csv]  grade submitted notebooks (nbgrader)"
 	@echo "make lab       JupyterLab with one kernel per framework (d2lmini-<framework>)"
 	@echo "make envs | lock | clean   environments, re-pinned requirements, remove _build"
 	@echo "make test-latest FRAMEWORK=<pytorch|tensorflow>  notebooks with the newest releases (outside CI)"
@@ -152,18 +153,33 @@ speed: envs
 	$(BOOK_PY) -m tools speed $(addprefix --framework ,$(FRAMEWORK))
 
 # --- assignments --------------------------------------------------------------
-# Per chapter and framework, a student notebook (exercises, no solutions) and a solutions
-# notebook in _build/assignments/<framework>/ (tools/assignments.py, book/instructors.md).
-# The tests check that no solution leaks into a student notebook and run each student
-# notebook up to its first exercise in its framework's environment (all side by side).
-.PHONY: assignments test-assignments
+# Per chapter and framework, a student notebook (exercises, no solutions, the public
+# checks), a solutions notebook and an nbgrader course (the worked solutions and every
+# check) in _build/assignments/<framework>/ (tools/assignments.py, tools/grading.py,
+# book/instructors.md). `make grade` runs nbgrader on a folder of submissions, each in its
+# framework's kernel, and writes a CSV of scores per exercise. The tests check that no
+# solution or hidden check leaks into a student notebook, and grade four submissions of a
+# tiny chapter and of autoregression in every framework.
+.PHONY: assignments test-assignments grade
 
-# Writing them needs only the book environment; the tests run every framework's.
+# Writing them needs only the book environment; grading and the tests run every framework's.
 assignments: $(VENV)/book/.installed
 	$(BOOK_PY) -m tools assignments
 
+GRADES ?= grades.csv
+grade: envs
+	@if [ -z "$(SUBMISSIONS)" ]; then \
+	  echo "usage: make grade SUBMISSIONS=<folder of <student>/<notebook>.ipynb> [GRADES=grades.csv]" >&2; exit 2; fi
+	$(BOOK_PY) -m tools grade $(SUBMISSIONS) --out $(GRADES)
+
 test-assignments: envs
 	$(BOOK_PY) -m pytest -q -p no:cacheprovider tests/assignments
+
+# Outside CI: the grading tests on every chapter (worked and untouched submissions; the
+# alternative and wrong ones where tests/assignments/test_grading.py has them).
+.PHONY: grade-all
+grade-all: envs
+	D2LMINI_GRADE_ALL=1 $(BOOK_PY) -m pytest -q -p no:cacheprovider tests/assignments/test_grading.py
 
 # --- GPU runner ---------------------------------------------------------------
 # On a CUDA machine (README, "Running on a GPU"; tools/verify.py): every notebook of FRAMEWORK

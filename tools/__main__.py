@@ -11,7 +11,7 @@
     benchmark  headline figures over three seeds               [--framework] [--page]
     speed      chapter-2 models, published recipe vs the book's [--framework]
     test-latest  notebooks with the newest releases (tools/latest.py) --framework [--reuse]
-    assignments, lab   see tools/assignments.py and tools/lab.py
+    assignments, grade, lab   see tools/assignments.py, tools/grading.py and tools/lab.py
 
 The book environment (.venv/book) runs every verb but ``verify unit|nbval``, which the
 Makefile runs from the book environment too (they start each framework's interpreter),
@@ -71,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     tolerances.add_argument("--results", type=Path, default=None)
     sub.add_parser("benchmark", add_help=False)
     sub.add_parser("assignments", add_help=False)
+    sub.add_parser("grade", add_help=False)
     sub.add_parser("lab", add_help=False)
     speed = sub.add_parser("speed", help="published recipe vs the book's (tools/speed.py)")
     speed.add_argument("--framework", choices=FRAMEWORKS, action="append")
@@ -78,10 +79,10 @@ def main(argv: list[str] | None = None) -> int:
     latest.add_argument("--framework", choices=("pytorch", "tensorflow"), required=True)
     latest.add_argument("--reuse", action="store_true", help="keep an environment built before")
     argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] in ("benchmark", "assignments", "lab"):  # their own options
+    if argv and argv[0] in ("benchmark", "assignments", "grade", "lab"):  # their own options
         import importlib
 
-        module = importlib.import_module(f"tools.{argv[0]}")
+        module = importlib.import_module(f"tools.{'grading' if argv[0] == 'grade' else argv[0]}")
         sys.argv = [f"python -m tools {argv[0]}", *argv[1:]]
         return module.main()
     args = parser.parse_args(argv)

@@ -35,6 +35,7 @@ import argparse
 import copy
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -44,13 +45,19 @@ from pathlib import Path
 
 import nbformat
 
-from tools import runner
-from tools.project import BUILD, FRAMEWORKS, LABELS, ROOT, SOLUTION_TAG
+from tools import grading, runner
+from tools.project import BUILD, CHECK_TAG, FRAMEWORKS, LABELS, ROOT, SOLUTION_TAG
 from tools.split import CURRENT, Chapter, chapters, split, status
 
 OUT = BUILD / "assignments"
 ANSWER_TAG = "answer"
 ANSWER_PROMPT = "*Your answer here.*"
+# nbgrader's markers: the solution region its release replaces, the lines of a check
+# cell it keeps from students (and restores when it grades).
+SOLUTION_BEGIN, SOLUTION_END = "### BEGIN SOLUTION", "### END SOLUTION"
+HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+CHECK_POINTS = 1  # per check cell of an auto-graded exercise
+MANUAL_POINTS = 1  # per manually graded exercise
 # An exercise cell starts with its bold number; "Exercise 3 shows ..." in prose does not count.
 EXERCISE = re.compile(r"\A\s*\*\*Exercise (\d+)\.\*\*")
 HEADING = re.compile(r"\A\s*#{1,6}\s")
@@ -72,6 +79,10 @@ def is_solution(cell: nbformat.NotebookNode) -> bool:
     return SOLUTION_TAG in cell.metadata.get("tags", [])
 
 
+def is_check(cell: nbformat.NotebookNode) -> bool:
+    return CHECK_TAG in cell.metadata.get("tags", [])
+
+
 def first_exercise_index(nb: nbformat.NotebookNode) -> int | None:
     """Index of the first exercise cell of a notebook, or None if it has none."""
     return next((i for i, cell in enumerate(nb.cells) if exercise_number(cell) is not None), None)
@@ -85,6 +96,12 @@ class Exercise:
     cell: int  # the exercise text
     own: list[int] = field(default_factory=list)  # cells after it that belong to it
     solutions: list[int] = field(default_factory=list)  # the subset tagged `solution`
+    checks: list[int] = field(default_factory=list)  # the subset tagged `check`
+
+    @property
+    def auto_graded(self) -> bool:
+        """Graded by its checks; an exercise without checks is graded by hand."""
+        return bool(self.checks)
 
 
 def exercises(nb: nbformat.NotebookNode) -> list[Exercise]:
@@ -101,35 +118,94 @@ def exercises(nb: nbformat.NotebookNode) -> list[Exercise]:
                 and HEADING.match(cell.source)):
             current = None  # a new section ends the exercise
         if current is None:
-            if is_solution(cell):
-                raise AssignmentError(
-                    f"cell {cell.get('id')} is tagged {SOLUTION_TAG!r} but follows no "
-                    f"'**Exercise N.**' cell: {cell.source[:60]!r}")
+            for tag, tagged in ((SOLUTION_TAG, is_solution(cell)), (CHECK_TAG, is_check(cell))):
+                if tagged:
+                    raise AssignmentError(
+                        f"cell {cell.get('id')} is tagged {tag!r} but follows no "
+                        f"'**Exercise N.**' cell: {cell.source[:60]!r}")
             continue
         current.own.append(index)
-        if is_solution(cell):
+        if is_check(cell):
+            if cell.cell_type != "code" or is_solution(cell):
+                raise AssignmentError(
+                    f"cell {cell.get('id')} of exercise {current.number}: a {CHECK_TAG!r} cell "
+                    f"is a code cell of assertions, not tagged {SOLUTION_TAG!r} as well")
+            if not current.solutions:
+                raise AssignmentError(
+                    f"cell {cell.get('id')}: the checks of exercise {current.number} come "
+                    "before its worked solution; they go after it (the student's answer "
+                    "takes the solution's place)")
+            current.checks.append(index)
+        elif is_solution(cell):
             current.solutions.append(index)
     return found
 
 
-def answer_cells(nb: nbformat.NotebookNode, exercise: Exercise) -> list[nbformat.NotebookNode]:
+def _nbgrader(grade_id: str, *, solution: bool, grade: bool, points: float = 0) -> dict:
+    """nbgrader's cell metadata (schema 3): an answer cell (solution), a cell it scores
+    (grade: a check cell, or a manually graded answer), locked when it is a check."""
+    meta = {"schema_version": 3, "grade_id": grade_id, "solution": solution, "grade": grade,
+            "locked": grade and not solution, "task": False}
+    if grade:
+        meta["points"] = points
+    return meta
+
+
+def check_cell(cell: nbformat.NotebookNode, exercise: Exercise, k: int) -> nbformat.NotebookNode:
+    """A check cell as nbgrader's test cell: locked, worth CHECK_POINTS."""
+    new = _clean(cell)
+    new.metadata["nbgrader"] = _nbgrader(f"check-{exercise.number}-{k}", solution=False,
+                                         grade=True, points=CHECK_POINTS)
+    return new
+
+
+def strip_hidden(source: str) -> str:
+    """A check cell's source without its hidden lines (nbgrader's ClearHiddenTests)."""
+    kept, hidden = [], False
+    for line in source.splitlines():
+        if HIDDEN_BEGIN in line:
+            hidden = True
+        elif HIDDEN_END in line:
+            hidden = False
+        elif not hidden:
+            kept.append(line)
+    return "\n".join(kept).strip("\n")
+
+
+def answer_cells(nb: nbformat.NotebookNode, exercise: Exercise,
+                 worked: bool = False) -> list[nbformat.NotebookNode]:
     """The cells a student fills in, shaped like the worked solution they replace.
 
     Code where the solution has code, prose where it has no code or ends in prose
-    (a question to discuss after computing something); both when there is no
-    solution to go by.
+    (a question to discuss after computing something), or where the exercise has no
+    checks and is graded by hand; both when there is no solution to go by. With
+    ``worked``, the cells hold the worked solution (nbgrader's source version: the code
+    inside its solution markers; the prose as the rubric of a manually graded answer, the
+    only kind of prose cell nbgrader's release clears), else they are empty.
     """
-    kinds = [nb.cells[i].cell_type for i in exercise.solutions]
+    solutions = [nb.cells[i] for i in exercise.solutions]
+    kinds = [cell.cell_type for cell in solutions]
     want_code = not kinds or "code" in kinds
-    want_prose = not kinds or kinds[-1] == "markdown"
+    want_prose = not kinds or kinds[-1] == "markdown" or not exercise.auto_graded
+    n = exercise.number
     cells = []
     if want_code:
-        cell = nbformat.v4.new_code_cell("", metadata={"tags": [ANSWER_TAG]})
-        cell["id"] = f"answer-{exercise.number}-code"
+        code = "\n\n".join(c.source for c in solutions if c.cell_type == "code")
+        cell = nbformat.v4.new_code_cell(
+            f"{SOLUTION_BEGIN}\n{code}\n{SOLUTION_END}" if worked else "",
+            metadata={"tags": [ANSWER_TAG],
+                      "nbgrader": _nbgrader(f"answer-{n}-code", solution=True, grade=False)})
+        cell["id"] = f"answer-{n}-code"
         cells.append(cell)
     if want_prose:
-        cell = nbformat.v4.new_markdown_cell(ANSWER_PROMPT, metadata={"tags": [ANSWER_TAG]})
-        cell["id"] = f"answer-{exercise.number}-text"
+        prose = "\n\n".join(c.source for c in solutions if c.cell_type == "markdown")
+        metadata: dict = {"tags": [ANSWER_TAG]}
+        if not exercise.auto_graded:  # the worked prose is the rubric of a manual grade
+            metadata["nbgrader"] = _nbgrader(f"answer-{n}-text", solution=True, grade=True,
+                                             points=MANUAL_POINTS)
+        rubric = worked and prose and not exercise.auto_graded  # nbgrader clears only graded cells
+        cell = nbformat.v4.new_markdown_cell(prose if rubric else ANSWER_PROMPT, metadata=metadata)
+        cell["id"] = f"answer-{n}-text"
         cells.append(cell)
     return cells
 
@@ -158,17 +234,43 @@ def _metadata(nb: nbformat.NotebookNode, chapter: Chapter, framework: str, kind:
     return meta
 
 
-def student_notebook(nb: nbformat.NotebookNode, chapter: Chapter,
-                     framework: str) -> nbformat.NotebookNode:
-    """A split notebook without its solutions, with answer cells in their place."""
+def _grading_note(auto: int, count: int) -> str:
+    """What the student notebook's header says about grading."""
+    if not auto:
+        return "Your answers are graded by hand."
+    which = "All of the exercises are" if auto == count else f"{auto} of the {count} exercises are"
+    rest = "" if auto == count else " The others are graded by hand."
+    return (f"{which} graded automatically: after your answer comes a cell of checks (do not "
+            "edit it). Run it: it prints nothing when your answer passes, and stops with an "
+            "`AssertionError` that says what was expected when it does not. The grader runs "
+            "the whole notebook from the top, with these checks and a few more." + rest)
+
+
+def student_notebook(nb: nbformat.NotebookNode, chapter: Chapter, framework: str,
+                     worked: bool = False) -> nbformat.NotebookNode:
+    """A split notebook without its solutions, with answer cells in their place and
+    each check cell marked as nbgrader's test cell.
+
+    This is what students get (nbgrader's release, with the hidden checks left out). With
+    ``worked``, it is nbgrader's source version instead: the answer cells hold the worked
+    solutions inside nbgrader's markers and the checks keep their hidden lines.
+    """
     found = exercises(nb)
     answers_before: dict[int, list[nbformat.NotebookNode]] = {}
+    checks: dict[int, nbformat.NotebookNode] = {}
     for exercise in found:
         # Where the solution began, else after the exercise's last cell of its own.
         at = exercise.solutions[0] if exercise.solutions else (exercise.own or [exercise.cell])[-1] + 1
-        answers_before.setdefault(at, []).extend(answer_cells(nb, exercise))
+        answers_before.setdefault(at, []).extend(answer_cells(nb, exercise, worked))
+        for k, index in enumerate(exercise.checks, start=1):
+            checks[index] = check_cell(nb.cells[index], exercise, k)
+            if not worked:
+                checks[index].source = strip_hidden(checks[index].source)
+    auto = sum(e.auto_graded for e in found)
     student = nbformat.v4.new_notebook()
+    # The same metadata in both: nbgrader's release of the source is the student notebook.
     student.metadata = _metadata(nb, chapter, framework, "student", len(found))
+    student.metadata["d2lmini"]["auto_graded"] = auto
     title = chapter_title(nb, chapter.name)
     student.cells.append(_header(
         f"# Assignment: {title} ({LABELS[framework]})\n\n"
@@ -176,10 +278,13 @@ def student_notebook(nb: nbformat.NotebookNode, chapter: Chapter,
         "without their worked solutions. Run the cells from the top (the first code cell "
         "installs `d2lmini` in Colab or SageMaker Studio Lab), then answer each exercise "
         "in the cells after it: an empty code cell for code, a cell reading "
-        f"{ANSWER_PROMPT} for your explanation.", "assignment-header"))
+        f"{ANSWER_PROMPT} for your explanation.\n\n" + _grading_note(auto, len(found)),
+        "assignment-header"))
     for index, cell in enumerate(nb.cells):
         student.cells.extend(answers_before.get(index, []))
-        if not is_solution(cell):
+        if index in checks:
+            student.cells.append(checks[index])
+        elif not is_solution(cell):
             student.cells.append(_clean(cell))
     student.cells.extend(answers_before.get(len(nb.cells), []))
     return student
@@ -228,6 +333,7 @@ class Assignment:
     framework: str
     student: nbformat.NotebookNode
     solutions: nbformat.NotebookNode
+    source: nbformat.NotebookNode  # nbgrader's source version: worked answers, every check
     exercises: list[int]
     solutions_executed: bool
     warnings: list[str] = field(default_factory=list)
@@ -245,13 +351,14 @@ def build_assignment(chapter: Chapter, framework: str) -> Assignment | None:
         return None
     solutions, executed = solutions_notebook(nb, chapter, framework)
     student = student_notebook(nb, chapter, framework)
-    for notebook in (student, solutions):
+    source = student_notebook(nb, chapter, framework, worked=True)
+    for notebook in (student, solutions, source):
         nbformat.validate(notebook)
     numbers = [e.number for e in found]
     warnings = [f"exercise {e.number} has no solution cells" for e in found if not e.solutions]
     if numbers != list(range(1, len(numbers) + 1)):
         warnings.append(f"exercises are numbered {numbers}, not 1 to {len(numbers)}")
-    return Assignment(chapter, framework, student, solutions, numbers, executed, warnings)
+    return Assignment(chapter, framework, student, solutions, source, numbers, executed, warnings)
 
 
 def write_assignments(out: Path = OUT, selected: list[Chapter] | None = None,
@@ -284,7 +391,14 @@ def write_assignments(out: Path = OUT, selected: list[Chapter] | None = None,
             for warning in assignment.warnings:
                 print(f"{chapter.name} [{framework}]: warning: {warning}", file=sys.stderr)
             student_path, solutions_path = assignment.paths(out)
-            nbformat.write(assignment.student, student_path)
+            try:  # nbgrader's release of the source is the student notebook
+                release = grading.generate(grading.course_folder(out, framework), framework,
+                                           chapter.name, assignment.source)
+            except grading.GradingError as error:
+                print(f"{chapter.name} [{framework}]: no assignment: {error}", file=sys.stderr)
+                failed += 1
+                continue
+            shutil.copyfile(release, student_path)
             nbformat.write(assignment.solutions, solutions_path)
             outputs = ("with outputs" if assignment.solutions_executed
                        else "without outputs: notebooks/ is stale, run `make notebooks`")

@@ -11,7 +11,8 @@ framework; what each framework printed decides how the page shows it:
   ``framework_tabs`` extension turns into a tab set of the framework sync group.
 
 A markdown cell tagged ``solution`` is wrapped in a collapsed dropdown (the extension
-moves the solution's code into it). Under the chapter's title, the page says what running
+moves the solution's code into it); a code cell tagged ``check`` (an exercise's checks,
+for the grader) is left out. Under the chapter's title, the page says what running
 it costs in each framework, from the notebooks' execution records.
 """
 
@@ -24,7 +25,7 @@ from typing import Any
 
 import nbformat
 
-from tools.project import FRAMEWORKS, LABELS, SANITIZER, SOLUTION_TAG
+from tools.project import CHECK_TAG, FRAMEWORKS, LABELS, SANITIZER, SOLUTION_TAG
 from tools.split import Chapter, framework_of, read_source
 
 #: Cell metadata key marking the per-framework output cells of a shared cell.
@@ -108,6 +109,8 @@ def merge(chapter: Chapter) -> nbformat.NotebookNode:
     }
     cells = []
     for cell in page.cells:
+        if CHECK_TAG in cell.metadata.get("tags", []):
+            continue  # an exercise's checks are the grader's, not the reader's
         cells.append(cell)
         if len(cells) == 1 and cell.cell_type == "markdown":
             cells.append(nbformat.v4.new_markdown_cell(cost_note(executed_records(chapter))))

@@ -27,6 +27,9 @@ D2LMINI_MODULES = {"mxnet": "mxnet", "pytorch": "torch", "tensorflow": "tensorfl
 
 #: Cell tags the pipeline reads (CONTRIBUTING.md says when an author sets them).
 SOLUTION_TAG = "solution"
+#: A code cell of assertions on an exercise's answer: run by nbval, hidden on the website,
+#: the grader's tests in an assignment (tools/assignments.py, tools/grading.py).
+CHECK_TAG = "check"
 TRAINED_TAG = "trained"
 #: A page reads its training seed as int(os.environ.get(SEED_VARIABLE, <default>)).
 SEED_VARIABLE = "D2LMINI_SEED"

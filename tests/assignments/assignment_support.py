@@ -9,7 +9,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tools.project import FRAMEWORKS, SOLUTION_TAG
+from tools.assignments import HIDDEN_BEGIN, HIDDEN_END
+from tools.project import CHECK_TAG, FRAMEWORKS, SOLUTION_TAG
 
 from tools.split import Chapter, chapters, read_source
 
@@ -58,11 +59,40 @@ def solution_sources() -> dict[str, str]:
 SOLUTIONS = solution_sources()
 
 
+def hidden_checks() -> dict[str, str]:
+    """Every line between the hidden-test markers of every check cell: line -> where it is."""
+    found = {}
+    for chapter in CHAPTERS:
+        for cell in read_source(chapter).cells:
+            if CHECK_TAG not in cell.metadata.get("tags", []):
+                continue
+            hidden = False
+            for line in cell.source.splitlines():
+                if HIDDEN_BEGIN in line:
+                    hidden = True
+                elif HIDDEN_END in line:
+                    hidden = False
+                elif hidden and line.strip():
+                    found[line.strip()] = f"{chapter.name} cell {cell['id']}"
+    return found
+
+
+HIDDEN = hidden_checks()
+
+
 def leaks(nb: nbformat.NotebookNode) -> list[str]:
-    """Cells of ``nb`` whose source equals or contains some chapter's solution cell."""
-    return [
+    """Cells of ``nb`` whose source equals or contains some chapter's solution cell, or
+    holds a hidden line of some chapter's checks (or the markers themselves)."""
+    found = [
         f"cell {cell['id']} holds the solution cell {origin}"
         for cell in nb.cells
         for solution, origin in SOLUTIONS.items()
         if cell.source.strip() == solution or solution in cell.source
     ]
+    for cell in nb.cells:
+        lines = {line.strip() for line in cell.source.splitlines()}
+        found += [f"cell {cell['id']} holds the hidden check line {line!r} of {origin}"
+                  for line, origin in HIDDEN.items() if line in lines]
+        if HIDDEN_BEGIN in cell.source or HIDDEN_END in cell.source:
+            found.append(f"cell {cell['id']} holds a hidden-test marker")
+    return found

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import nbformat
 import pytest
-from assignment_support import CHAPTERS, PAIRS, SOLUTIONS, Written, leaks, source_exercises
+from assignment_support import CHAPTERS, HIDDEN, PAIRS, SOLUTIONS, Written, leaks, source_exercises
 
-from tools.assignments import ANSWER_TAG, exercise_number
+from tools.assignments import ANSWER_TAG, exercise_number, is_check, strip_hidden
 from tools.project import FRAMEWORKS, SOLUTION_TAG
 from tools.split import Chapter, split
 
@@ -32,6 +32,7 @@ def test_writing_succeeds_and_reports_each_chapter(written: Written) -> None:
 def test_some_chapter_has_an_assignment() -> None:
     assert any(source_exercises(c) for c in CHAPTERS), "no chapter in _toc.yml has exercises"
     assert SOLUTIONS, "no chapter marks a solution cell"
+    assert HIDDEN, "no chapter has hidden checks, so the leak check for them is vacuous"
 
 
 @pytest.mark.parametrize(("chapter", "framework"), PAIRS)
@@ -112,7 +113,46 @@ def test_student_notebook_is_the_chapter_without_solutions(written: Written, cha
                                                            framework: str) -> None:
     """Everything before the exercises (the code to start from) and every non-solution cell stays."""
     student, _ = written.notebooks(chapter, framework)
-    kept = [(c["id"], c.source) for c in split(chapter, framework).cells if SOLUTION_TAG not in tags(c)]
+    kept = [(c["id"], strip_hidden(c.source) if is_check(c) else c.source)
+            for c in split(chapter, framework).cells if SOLUTION_TAG not in tags(c)]
     own = [(c["id"], c.source) for c in student.cells
            if ANSWER_TAG not in tags(c) and c["id"] != "assignment-header"]
     assert own == kept
+
+
+@pytest.mark.parametrize(("chapter", "framework"), PAIRS)
+def test_checks_are_nbgraders_locked_test_cells(written: Written, chapter: Chapter,
+                                               framework: str) -> None:
+    """Each check cell is a locked, graded nbgrader cell; each exercise without checks has
+    one manually graded answer; every grade id is unique."""
+    student, _ = written.notebooks(chapter, framework)
+    graded = [c for c in student.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    checks = [c for c in student.cells if is_check(c)]
+    assert all(c.metadata["nbgrader"]["locked"] and not c.metadata["nbgrader"]["solution"]
+               for c in checks)
+    ids = [c.metadata["nbgrader"]["grade_id"] for c in graded]
+    assert len(ids) == len(set(ids)), ids
+    auto = {int(i.split("-")[1]) for i in ids if i.startswith("check-")}
+    manual = {int(i.split("-")[1]) for i in ids if i.startswith("answer-")}
+    assert not auto & manual and auto | manual == set(source_exercises(chapter))
+    assert student.metadata["d2lmini"]["auto_graded"] == len(auto)
+
+
+def test_the_instructors_table_counts_the_graded_exercises(written: Written) -> None:
+    """book/instructors.md's table: per chapter (by its title), its exercises, how many are
+    auto-graded and how many graded by hand, as the student notebooks have them."""
+    import re
+
+    from tools.project import ROOT
+
+    table = {m.group(1): tuple(int(m.group(i)) for i in (2, 3, 4)) for m in re.finditer(
+        r"^\| ([^|]+?) \| (\d+) \| (\d+) \| (\d+) \|$", (ROOT / "book" / "instructors.md").read_text(),
+        flags=re.MULTILINE)}
+    expected = {}
+    for chapter in CHAPTERS:
+        if source_exercises(chapter):
+            meta = written.notebooks(chapter, "pytorch")[0].metadata["d2lmini"]
+            title = re.search(r"^# (.+)$", chapter.source.read_text(), flags=re.MULTILINE).group(1)
+            expected[title.strip()] = (meta["exercises"], meta["auto_graded"],
+                                       meta["exercises"] - meta["auto_graded"])
+    assert table == expected

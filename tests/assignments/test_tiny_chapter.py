@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -120,12 +121,12 @@ def test_student_notebook_layout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         "# A tiny chapter",
         "data = [1, 2, 3]",
         "## Exercises",
-        # a solution that ends in code: a code cell
-        "E1", "A:code",
+        # a solution that ends in code: a code cell, and (no checks: graded by hand) a text cell
+        "E1", "A:code", "A:markdown",
         # prose only: a text cell
         "E2", "A:markdown",
-        # starter code stays, the answer comes after it; a solution of code only: a code cell
-        "E3", "def mean(values):", "A:code",
+        # starter code stays, the answers come after it
+        "E3", "def mean(values):", "A:code", "A:markdown",
         # no solution to go by: both, and a warning
         "E4", "A:code", "A:markdown",
         "## Further reading",
@@ -173,4 +174,65 @@ def test_solution_outside_an_exercise_is_refused(tmp_path: Path, monkeypatch: py
     out = tmp_path / "out"
     assert assignments.write_assignments(out, [tiny, good], ("pytorch",)) == 1
     assert "tiny [pytorch]: no assignment" in capsys.readouterr().err
-    assert sorted(p.name for p in out.rglob("*.ipynb")) == ["good-solutions.ipynb", "good-student.ipynb"]
+    assert sorted(p.name for p in (out / "pytorch").glob("*.ipynb")) == [
+        "good-solutions.ipynb", "good-student.ipynb"]
+    assert [p.name for p in (out / "pytorch" / "grader" / "source").iterdir()] == ["good"]
+
+
+CHECKED = textwrap.dedent(
+    """\
+    # A checked chapter
+
+    ```{code-cell} ipython3
+    data = [1, 2, 3]
+    ```
+
+    +++
+
+    **Exercise 1.** Store the sum in `total`.
+
+    ```{code-cell} ipython3
+    :tags: [solution]
+    total = sum(data)
+    ```
+
+    ```{code-cell} ipython3
+    :tags: [check]
+    assert total == 6, 'expected 6'
+    ### BEGIN HIDDEN TESTS
+    assert isinstance(total, int)
+    ### END HIDDEN TESTS
+    ```
+    """
+)
+
+
+def test_an_exercise_with_checks_is_auto_graded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its answer is a code cell only (no text cell to grade by hand); the check cell is
+    nbgrader's locked test cell, without its hidden lines for the student and with them in
+    nbgrader's source version, where the answer holds the worked code between the markers."""
+    built = assignments.build_assignment(make(tmp_path, monkeypatch, CHECKED), "pytorch")
+    assert layout(built.student)[2:] == ["# A checked chapter", "data = [1, 2, 3]", "E1", "A:code",
+                                         "assert total == 6, 'expected 6'"]
+    check = built.student.cells[-1]
+    assert check.metadata["nbgrader"] == {"schema_version": 3, "grade_id": "check-1-1", "solution": False,
+                                          "grade": True, "locked": True, "task": False, "points": 1}
+    assert check.source == "assert total == 6, 'expected 6'"
+    source = {c["id"]: c.source for c in built.source.cells}
+    assert source["answer-1-code"] == "### BEGIN SOLUTION\ntotal = sum(data)\n### END SOLUTION"
+    assert "assert isinstance(total, int)" in source[check["id"]]
+    assert built.student.metadata["d2lmini"]["auto_graded"] == 1
+
+
+@pytest.mark.parametrize(("cells", "message"), [
+    ("```{code-cell} ipython3\n:tags: [check]\nassert True\n```\n", "follows no '**Exercise N.**' cell"),
+    ("+++\n\n**Exercise 1.** Do it.\n\n```{code-cell} ipython3\n:tags: [check]\nassert True\n```\n",
+     "come before its worked solution"),
+    ("+++\n\n**Exercise 1.** Do it.\n\n```{code-cell} ipython3\n:tags: [solution]\nx = 1\n```\n\n"
+     "```{code-cell} ipython3\n:tags: [solution, check]\nassert x\n```\n", "not tagged 'solution' as well"),
+])
+def test_misplaced_checks_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cells: str,
+                                      message: str) -> None:
+    chapter = make(tmp_path, monkeypatch, "# Bad checks\n\n" + cells)
+    with pytest.raises(AssignmentError, match=re.escape(message)):
+        assignments.build_assignment(chapter, "pytorch")

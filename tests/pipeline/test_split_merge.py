@@ -282,3 +282,19 @@ def test_a_benchmark_of_other_code_is_stale(tmp_path: Path, monkeypatch: pytest.
     assert "records no code hash" in benchmark.stale_benchmarks()[0]
     (tmp_path / "pytorch" / "gone.json").write_text("{}")
     assert any("no page gone reads" in p for p in benchmark.stale_benchmarks())
+
+
+def test_check_cells_run_in_the_notebooks_but_stay_off_the_page(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An exercise's checks (tag `check`) are the grader's: split keeps them, merge drops them."""
+    monkeypatch.setattr(chapters, "BOOK", tmp_path)
+    monkeypatch.setattr(chapters, "NOTEBOOKS", tmp_path / "notebooks")
+    checked = SOURCE + "\n```{code-cell} ipython3\n:tags: [check]\nassert shared == 1\n```\n"
+    (tmp_path / "checked.md").write_text(checked)
+    chapter = Chapter("checked")
+    assert all("assert shared == 1" in [c.source for c in chapters.split(chapter, fw).cells]
+               for fw in chapters.FRAMEWORKS)
+    _execute(chapter, lambda fw: [_stream("same everywhere\n")])
+    page = merge.merge(chapter)
+    assert "shared = 1" in [c.source for c in page.cells]
+    assert not [c for c in page.cells if "assert shared == 1" in c.source]

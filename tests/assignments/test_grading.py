@@ -1,0 +1,286 @@
+"""Grading with nbgrader (tools/grading.py), on a tiny chapter made here and on the cheapest
+real chapter, autoregression, in every framework.
+
+Four submissions per chapter and framework, graded by ``python -m tools grade`` as an
+instructor runs it (one process per framework, side by side):
+
+- ``worked``: the worked solutions (nbgrader's source notebook): full marks;
+- ``alternative``: the student notebook filled in with other, correct code: full marks;
+- ``untouched``: the student notebook as handed out: zero everywhere (nbgrader scores an
+  answer cell left as it was zero, even a manual one), and the grader does not crash;
+- ``wrong``: the worked solutions with one answer wrong: exactly that exercise's points lost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import nbformat
+import pytest
+from test_tiny_chapter import make
+
+from tools import assignments, grading
+from tools.project import FRAMEWORKS, ROOT
+from tools.split import chapters
+
+TINY = textwrap.dedent(
+    """\
+    # A tiny graded chapter
+
+    ```{code-cell} ipython3
+    data = [1.0, 2.0, 3.0, 6.0]
+    ```
+
+    ## Exercises
+
+    +++
+
+    **Exercise 1.** Store the sum of `data` in `total`.
+
+    ```{code-cell} ipython3
+    :tags: [mxnet, solution]
+    total = sum(data)
+    ```
+
+    ```{code-cell} ipython3
+    :tags: [pytorch, solution]
+    total = float(sum(data))
+    ```
+
+    ```{code-cell} ipython3
+    :tags: [tensorflow, solution]
+    total = sum(data, 0.0)
+    ```
+
+    ```{code-cell} ipython3
+    :tags: [check]
+    assert total == 12, f'expected the sum 12, got {total}'
+    ```
+
+    +++
+
+    **Exercise 2.** Store the mean of `data` in `mean`.
+
+    ```{code-cell} ipython3
+    :tags: [solution]
+    mean = sum(data) / len(data)
+    ```
+
+    ```{code-cell} ipython3
+    :tags: [check]
+    assert isinstance(mean, float), 'expected a number'
+    ### BEGIN HIDDEN TESTS
+    assert abs(mean - 3) < 1e-12, f'expected the mean 3, got {mean}'
+    ### END HIDDEN TESTS
+    ```
+
+    +++
+
+    **Exercise 3.** Why is the mean smaller than the largest value?
+
+    +++ {"tags": ["solution"]}
+
+    A mean of values is at most their maximum, equal only when all are equal.
+    """
+)
+
+# Other correct code for the auto-graded exercises (answer cell id -> code); the same in
+# every framework, since the chapters' helpers have the same names everywhere.
+ALTERNATIVES = {
+    "tiny": {
+        "answer-1-code": "total = data[0] + data[1] + data[2] + data[3]",
+        "answer-2-code": "import statistics\nmean = float(statistics.mean(data))",
+    },
+    "autoregression": {
+        "answer-1-code": textwrap.dedent("""\
+            def fit(series, order, epochs=num_epochs, hiddens=10):
+                d2l.seed_everything(seed)
+                feats, labs = make_pairs(series, order)
+                keep = n_observed - order
+                return train(get_net(order, hiddens), d2l.load_array((feats[:keep], labs[:keep]), batch_size),
+                             epochs, lr)
+
+            def errors_of(net, series, order, ks=(1, 16, 64)):
+                preds = k_step_on_targets(lambda w: predict(net, w), series, order, max_k, targets)
+                return [mse(preds[:, k - 1], series[targets]) for k in ks]
+
+            order_errors = {order: errors_of(fit(x, order), x, order) for order in (16, 4, 1)}"""),
+        "answer-2-code": textwrap.dedent("""\
+            smooth = clean.astype(np.float32)
+            clean_errors = dict(zip(steps, errors_of(fit(smooth, tau), smooth, tau, steps)))"""),
+        "answer-3-code": textwrap.dedent("""\
+            def design(series):
+                f, l = make_pairs(np.asarray(series, np.float64), tau)
+                return np.hstack([f[:n_train], np.ones((n_train, 1))]), l[:n_train, 0]
+
+            A, b = design(x)
+            coef = np.linalg.solve(A.T @ A, A.T @ b)  # the normal equations
+            A, b = design(clean)
+            w_clean = np.linalg.pinv(A) @ b  # the clean sine's lags are collinear
+            preds = k_step_on_targets(lambda w: np.asarray(w, np.float64) @ w_clean[:-1] + w_clean[-1],
+                                      clean, tau, max_k, targets)
+            clean_linear_mse = float(np.mean((preds[:, -1] - clean[targets]) ** 2))"""),
+        "answer-4-code": textwrap.dedent("""\
+            variant_errors = {}
+            for name, net in (('50 hidden', fit(x, tau, hiddens=50)), ('20 epochs', fit(x, tau, epochs=20))):
+                train_mse = mse(predict(net, features[:n_train]), labels[:n_train, 0])
+                variant_errors[name] = [train_mse, *errors_of(net, x, tau)]"""),
+        "answer-5-code": textwrap.dedent("""\
+            lead = tau + 15  # the label of window i is x[i + lead]
+            keep = n_observed - lead
+            d2l.seed_everything(seed)
+            net16 = train(get_net(), d2l.load_array((features[:keep], x[lead:lead + keep].reshape(-1, 1)), batch_size),
+                          num_epochs, lr)
+            direct_mse = mse(predict(net16, features[targets - lead]), x[targets])"""),
+        "answer-7-code": textwrap.dedent("""\
+            def residual(series):
+                f, l = make_pairs(np.asarray(series, np.float64), tau)
+                A = np.hstack([f, np.ones((len(f), 1))])
+                return float(np.mean((A @ (np.linalg.pinv(A) @ l[:, 0]) - l[:, 0]) ** 2))
+
+            forward_mse, backward_mse = residual(x), residual(x[::-1])"""),
+    },
+}
+# One wrong answer per chapter: (answer cell id, code appended to the worked solution).
+WRONG = {
+    "tiny": ("answer-2-code", "mean = sum(data) / (len(data) - 1)"),
+    "autoregression": ("answer-3-code", "coef = coef[::-1]  # bias first: not the fit asked for"),
+}
+CASES = ("worked", "alternative", "untouched", "wrong")
+# `make grade-all` (outside CI) grades every chapter; a chapter without an alternative and
+# a wrong answer written here gets the worked and untouched cases only.
+ALL = os.environ.get("D2LMINI_GRADE_ALL") == "1"
+GRADED = sorted(ALTERNATIVES | ({c.name: {} for c in chapters()} if ALL else {}))
+
+
+def cases(chapter: str) -> tuple[str, ...]:
+    return CASES if chapter in WRONG else ("worked", "untouched")
+
+
+def _fill(student: nbformat.NotebookNode, answers: dict[str, str]) -> nbformat.NotebookNode:
+    filled = nbformat.from_dict(student)
+    ids = {c["id"] for c in filled.cells}
+    assert set(answers) <= ids, f"no answer cells {sorted(set(answers) - ids)}"
+    for cell in filled.cells:
+        if cell["id"] in answers:
+            cell.source = answers[cell["id"]]
+    return filled
+
+
+def _submissions(out: Path, framework: str, folder: Path) -> dict[str, dict[int, str]]:
+    """Write the four submissions of each chapter; return chapter -> exercise -> kind."""
+    kinds = {}
+    for chapter in GRADED:
+        course = grading.course_folder(out, framework)
+        if not (course / "source" / chapter).is_dir():
+            continue  # a chapter without exercises
+        worked = nbformat.read(course / "source" / chapter / f"{chapter}.ipynb", as_version=4)
+        student = nbformat.read(out / framework / f"{chapter}-student.ipynb", as_version=4)
+        submissions = {"worked": worked, "untouched": student}
+        if chapter in WRONG:
+            wrong_id, wrong_code = WRONG[chapter]
+            submissions["wrong"] = _fill(worked, {wrong_id: next(
+                c.source for c in worked.cells if c["id"] == wrong_id) + "\n" + wrong_code})
+            # the alternative also answers the exercises graded by hand, in words of its own
+            prose = {c["id"]: "My own explanation." for c in student.cells
+                     if c["id"].endswith("-text") and c.metadata.get("nbgrader", {}).get("grade")}
+            submissions["alternative"] = _fill(student, ALTERNATIVES[chapter] | prose)
+        for case, nb in submissions.items():
+            (folder / case).mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, folder / case / f"{chapter}.ipynb")
+        kinds[chapter] = {int(c.metadata["nbgrader"]["grade_id"].split("-")[1]):
+                          "auto" if c.metadata["nbgrader"]["grade_id"].startswith("check") else "manual"
+                          for c in worked.cells if c.metadata.get("nbgrader", {}).get("grade")}
+    return kinds
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Courses for both chapters, the submissions, and each framework's grading run."""
+    tmp = tmp_path_factory.mktemp("grading")
+    out = tmp / "assignments"
+    real = [c for c in chapters() if c.name in GRADED]
+    log = io.StringIO()
+    with pytest.MonkeyPatch.context() as monkeypatch, contextlib.redirect_stdout(log), \
+            contextlib.redirect_stderr(log):
+        status = assignments.write_assignments(out, real)
+        (tmp / "book").mkdir()
+        tiny = make(tmp / "book", monkeypatch, TINY)
+        status |= assignments.write_assignments(out, [tiny])
+    assert status == 0, log.getvalue()
+    kinds, procs = {}, {}
+    for framework in FRAMEWORKS:
+        folder = tmp / "submissions" / framework
+        kinds = _submissions(out, framework, folder)
+        procs[framework] = subprocess.Popen(
+            [sys.executable, "-m", "tools", "grade", str(folder), "--assignments", str(out),
+             "--out", str(tmp / f"{framework}.csv")],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env=os.environ | {"D2LMINI_RESULTS_DIR": str(tmp / "results")})
+    runs = {}
+    for framework, proc in procs.items():
+        printed, _ = proc.communicate(timeout=600)
+        with (tmp / f"{framework}.csv").open() as handle:
+            runs[framework] = (proc.returncode, printed, list(csv.DictReader(handle)))
+    return {"kinds": kinds, "runs": runs}
+
+
+def _scores(rows: list[dict], case: str, chapter: str) -> dict[int, tuple[str, str, str]]:
+    return {int(r["exercise"]): (r["graded"], r["score"], r["max_score"])
+            for r in rows if r["student"] == case and r["chapter"] == chapter}
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_every_submission_is_graded(graded: dict, framework: str) -> None:
+    status, printed, rows = graded["runs"][framework]
+    print(printed)  # what the instructor sees (pytest shows it with -rA)
+    expected = {(case, chapter) for chapter in graded["kinds"] for case in cases(chapter)}
+    assert status == 0, printed
+    assert f"{len(expected)} of {len(expected)} submissions graded" in printed
+    assert {(r["student"], r["chapter"]) for r in rows} == expected
+    assert all(r["framework"] == framework for r in rows)
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.parametrize("chapter", GRADED)
+def test_scores_per_case(graded: dict, framework: str, chapter: str) -> None:
+    _, printed, rows = graded["runs"][framework]
+    if chapter not in graded["kinds"]:
+        assert not [r for r in rows if r["chapter"] == chapter]  # no exercises, no assignment
+        return
+    kinds = graded["kinds"][chapter]
+    auto = sorted(n for n, kind in kinds.items() if kind == "auto")
+    manual = sorted(n for n, kind in kinds.items() if kind == "manual")
+    if chapter in WRONG:
+        assert auto and manual, kinds  # the cases below test both kinds
+    full = {n: ("auto", "1", "1") for n in auto} | {n: ("manual", "", "1") for n in manual}
+    for case in {"worked", "alternative"} & set(cases(chapter)):
+        assert _scores(rows, case, chapter) == full, (case, printed)
+    # nbgrader gives an unchanged answer cell zero, the manual ones included
+    zero = {n: (kind, "0", "1") for n, kind in kinds.items()}
+    assert _scores(rows, "untouched", chapter) == zero, printed
+    if chapter in WRONG:
+        wrong_exercise = int(WRONG[chapter][0].split("-")[1])
+        assert _scores(rows, "wrong", chapter) == full | {wrong_exercise: ("auto", "0", "1")}, printed
+
+
+def test_a_file_that_is_no_student_notebook_is_reported(tmp_path: Path) -> None:
+    folder = tmp_path / "submissions"
+    (folder / "ada").mkdir(parents=True)
+    nbformat.write(nbformat.v4.new_notebook(), folder / "ada" / "homework.ipynb")
+    (folder / "bob.ipynb").write_text("not json")
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+        status = grading.grade(folder, tmp_path / "grades.csv", tmp_path / "assignments")
+    assert status == 1
+    text = printed.getvalue()
+    assert "ada/homework.ipynb: not a student notebook of this book" in text
+    assert "bob.ipynb: not a readable notebook" in text
+    assert "0 of 0 submissions graded" in text
