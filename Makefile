@@ -83,10 +83,8 @@ test: envs
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory nbval
 	$(MAKE) --no-print-directory cross-cpu
-	$(MAKE) --no-print-directory test-runtime
-	$(MAKE) --no-print-directory test-assignments
-	$(MAKE) --no-print-directory test-book
-	$(MAKE) --no-print-directory test-browser
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-runtime test-assignments
+	$(MAKE) --no-print-directory test-site
 
 # `make unit`: the three frameworks side by side.
 unit: envs
@@ -110,6 +108,15 @@ cross-cpu: envs
 test-book: npm-deps
 	$(BOOK_PY) -m tools render
 	D2LMINI_TEST_RESULTS=$(TEST_RESULTS) $(BOOK_PY) -m pytest -q -p no:cacheprovider tests/book tests/pipeline tests/chapters
+
+# What `make test` runs after the notebooks: the site built once, then test-book's and
+# test-browser's suites in one pytest session on two workers (pytest-xdist), so that the
+# browser's waits for pages overlap the other tests' work.
+.PHONY: test-site
+test-site: npm-deps browser-deps
+	$(BOOK_PY) -m tools render
+	D2LMINI_TEST_RESULTS=$(TEST_RESULTS) $(BOOK_PY) -m pytest -q -p no:cacheprovider -n 2 \
+	  tests/book tests/pipeline tests/chapters tests/browser
 
 # The built site in headless Chromium (needs the site: test-book builds it).
 .PHONY: browser-deps test-browser test-runtime npm-deps
