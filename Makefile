@@ -115,7 +115,7 @@ test-book: npm-deps
 .PHONY: test-site
 test-site: npm-deps browser-deps
 	$(BOOK_PY) -m tools render
-	D2LMINI_TEST_RESULTS=$(TEST_RESULTS) $(BOOK_PY) -m pytest -q -p no:cacheprovider -n 2 \
+	D2LMINI_TEST_RESULTS=$(TEST_RESULTS) $(BOOK_PY) -m pytest -q -p no:cacheprovider -n 2 --dist worksteal \
 	  tests/book tests/pipeline tests/chapters tests/browser
 
 # The built site in headless Chromium (needs the site: test-book builds it).

@@ -123,11 +123,6 @@ def click_first_tab(driver: WebDriver, framework: str) -> None:
     labels[0].click()
 
 
-def other_chapter(chapter: str) -> str | None:
-    others = [name for name in CHAPTERS if name != chapter]
-    return others[(CHAPTERS.index(chapter)) % len(others)] if others else None
-
-
 def menu_links(driver: WebDriver, menu: str) -> dict[str, str]:
     """``{btn-d2l-... class: raw href}`` of the items of a header dropdown."""
     links: dict[str, str] = {}
@@ -174,6 +169,8 @@ def test_page_has_framework_tab_sets(driver: WebDriver, site: str, chapter: str)
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_tab_choice_syncs_and_persists(driver: WebDriver, site: str, chapter: str) -> None:
+    """One click on a page's first tab set switches every tab set of the page, and the
+    choice survives a reload (other pages: test_tab_choice_carries_to_every_chapter)."""
     url = page_url(site, chapter)
     open_fresh(driver, url)
     assert driver.execute_script(f"return localStorage.getItem('{STORAGE_KEY}')") is None
@@ -195,22 +192,23 @@ def test_tab_choice_syncs_and_persists(driver: WebDriver, site: str, chapter: st
     assert driver.save_screenshot(str(shot)), f"could not write {shot}"
     assert shot.stat().st_size > 0
 
-    # Another chapter (or, with a single chapter, this one reached again from the intro).
-    other = other_chapter(chapter)
-    if other is None:
-        open_page(driver, urljoin(site, "book/intro.html"))
-        other = chapter
-    open_page(driver, page_url(site, other))
-    assert_all_show(driver, "tensorflow", f"{other} opened after choosing TensorFlow")
 
-    open_page(driver, url)
-    click_first_tab(driver, "mxnet")
-    assert_all_show(driver, "mxnet", f"{chapter} after clicking MXNet")
-    driver.refresh()
-    wait_ready(driver)
-    assert_all_show(driver, "mxnet", f"{chapter} after reloading")
-    open_page(driver, page_url(site, other))
-    assert_all_show(driver, "mxnet", f"{other} opened after choosing MXNet")
+def test_tab_choice_carries_to_every_chapter(driver: WebDriver, site: str) -> None:
+    """A framework chosen on one chapter is the one every other chapter opens with; a
+    second choice, made on another chapter, replaces it everywhere."""
+    assert len(CHAPTERS) >= 2, "needs two chapters"
+    first, last = CHAPTERS[0], CHAPTERS[-1]
+    for framework, chosen_on in (("tensorflow", first), ("mxnet", last)):
+        if framework == "tensorflow":
+            open_fresh(driver, page_url(site, chosen_on))
+        else:
+            open_page(driver, page_url(site, chosen_on))
+        click_first_tab(driver, framework)
+        assert_all_show(driver, framework, f"{chosen_on} after clicking {framework}")
+        for chapter in CHAPTERS:
+            if chapter != chosen_on:
+                open_page(driver, page_url(site, chapter))
+                assert_all_show(driver, framework, f"{chapter} opened after choosing {framework} on {chosen_on}")
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
