@@ -76,14 +76,14 @@ check: envs
 # The staleness check runs first, on the clone as it is; nbval then re-executes every
 # notebook in memory in its own environment (as many at once as there are cores, the
 # longest first) and writes the results files to $(TEST_RESULTS), which tests/ compare
-# with the committed results/.
+# with the committed results/. The fresh-runtime test, mostly pip installing, runs beside it.
 test: envs
 	$(BOOK_PY) -m tools check
 	rm -rf $(TEST_RESULTS) _build/api
 	$(MAKE) --no-print-directory unit
-	$(MAKE) --no-print-directory nbval
+	$(MAKE) --no-print-directory -j2 --output-sync=line nbval test-runtime
 	$(MAKE) --no-print-directory cross-cpu
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-runtime test-assignments
+	$(MAKE) --no-print-directory test-assignments
 	$(MAKE) --no-print-directory test-site
 
 # `make unit`: the three frameworks side by side.
