@@ -222,7 +222,7 @@ class Score:
 
 def autograde(course: Path, sub: Submission) -> list[Score]:
     """Copy a submission into the course, let nbgrader execute and score it, return its
-    score per exercise."""
+    score per exercise (inside ``_grading_environment``)."""
     if not (course / "source" / sub.chapter).is_dir():
         raise GradingError(f"no assignment {sub.chapter} in {course}: run `make assignments` first")
     target = course / "submitted" / sub.student / sub.chapter
@@ -230,9 +230,8 @@ def autograde(course: Path, sub: Submission) -> list[Score]:
         shutil.rmtree(target)
     target.mkdir(parents=True)
     shutil.copyfile(sub.path, target / f"{sub.chapter}.ipynb")
-    with _grading_environment():
-        _run(_api(course).autograde(sub.chapter, sub.student, force=True, create=True),
-             f"autograde {sub.chapter} for {sub.student}")
+    _run(_api(course).autograde(sub.chapter, sub.student, force=True, create=True),
+         f"autograde {sub.chapter} for {sub.student}")
     return scores(course, sub)
 
 
@@ -296,15 +295,16 @@ def grade(folder: Path, out: Path, assignments_out: Path) -> int:
     subs, problems = find_submissions(folder)
     rows: list[Score] = []
     graded = 0
-    for sub in subs:
-        start = time.perf_counter()
-        try:
-            rows.extend(autograde(course_folder(assignments_out, sub.framework), sub))
-            graded += 1
-        except GradingError as error:
-            problems.append(f"{sub.path.relative_to(folder)}: {error}")
-        print(f"{sub.student} {sub.chapter} [{sub.framework}]: ran in {time.perf_counter() - start:.1f} s",
-              flush=True)
+    with _grading_environment():  # once for the run: the kernel specs, the scratch results folder
+        for sub in subs:
+            start = time.perf_counter()
+            try:
+                rows.extend(autograde(course_folder(assignments_out, sub.framework), sub))
+                graded += 1
+            except GradingError as error:
+                problems.append(f"{sub.path.relative_to(folder)}: {error}")
+            print(f"{sub.student} {sub.chapter} [{sub.framework}]: ran in "
+                  f"{time.perf_counter() - start:.1f} s", flush=True)
     write_csv(rows, out)
     if rows:
         print(summary(rows))
