@@ -182,11 +182,12 @@ grade: envs
 test-assignments: envs
 	$(BOOK_PY) -m pytest -q -p no:cacheprovider tests/assignments
 
-# Outside CI: the grading tests on every chapter (worked and untouched submissions; the
-# alternative and wrong ones where tests/assignments/test_grading.py has them).
+# Outside CI: the grading tests on every chapter, or on CHAPTERS="<name> ..." (worked, an
+# alternative, untouched and one wrong submission; tests/assignments/graded_answers/).
 .PHONY: grade-all
 grade-all: envs
-	D2LMINI_GRADE_ALL=1 $(BOOK_PY) -m pytest -q -p no:cacheprovider tests/assignments/test_grading.py
+	D2LMINI_GRADE_ALL=1 D2LMINI_GRADE_CHAPTERS="$(CHAPTERS)" $(BOOK_PY) -m pytest -q -rA -p no:cacheprovider \
+	  tests/assignments/test_grading.py
 
 # --- GPU runner ---------------------------------------------------------------
 # On a CUDA machine (README, "Running on a GPU"; tools/verify.py): every notebook of FRAMEWORK

@@ -9,9 +9,12 @@ writes ``results/benchmark/<framework>/<page>.json``:
     {"page": ..., "framework": ..., "seeds": [0, 1, 2], "source_hash": ..., "cpu": ...,
      "figures": [{"model": ..., "metric": ..., "values": [v0, v1, v2], "median": m}, ...]}
 
-``source_hash`` is the hash of the code the runs executed (``split.content_hash`` without
-the benchmark files) and ``cpu`` the CPU model they ran on: the staleness check
-(``make check``) reports a benchmark whose page's code has changed since.
+``source_hash`` is the hash of the code the recorded figures depend on: the page's cells up
+to the last one that records a figure (``recorded_part``; later cells run after every
+figure is recorded, so an edit to them, an exercise's check say, cannot change one), hashed
+by ``split.content_hash`` without the benchmark files. ``cpu`` is the CPU model the runs
+ran on. The staleness check (``make check``) reports a benchmark whose page's recorded part
+has changed since.
 
 Claims that a model matches or beats a published figure are made on the median.
 What a page records with ``d2l.record_training`` (a model's parameters and training
@@ -23,6 +26,7 @@ time) is collected the same way, as the figures ``params`` and ``train_seconds``
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import statistics
 import sys
@@ -89,15 +93,57 @@ def benchmark(framework: str, page: str, seeds: tuple[int, ...]) -> Path:
     return out
 
 
+RECORDERS = frozenset({"record_result", "record_training"})  # d2lmini's, called by the pages
+
+
+def _names(tree: ast.AST) -> set[str]:
+    """Every name a cell refers to (``f``, ``d2l.f``), as a call or otherwise."""
+    return ({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+            | {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)})
+
+
+def recorded_part(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The notebook up to its last code cell that records a figure, directly or through a
+    function of the page that does (found by following the page's own definitions)."""
+    code = [(i, c.source) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    trees: dict[int, ast.AST | None] = {}
+    for i, source in code:
+        try:
+            trees[i] = ast.parse(source)
+        except SyntaxError:  # a magic or shell line: read as text below
+            trees[i] = None
+    recorders, grown = set(RECORDERS), True
+    while grown:  # functions (and methods) of the page that call a recorder are recorders too
+        functions = [f for tree in trees.values() if tree for f in ast.walk(tree)
+                     if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        found = {f.name for f in functions if _names(f) & recorders}
+        grown = not found <= recorders
+        recorders |= found
+
+    def records(i: int, source: str) -> bool:
+        tree = trees[i]
+        if tree is None:
+            return any(name in source for name in recorders)
+        # a definition alone records nothing; a statement that calls (or passes) a recorder does
+        statements = [node for node in tree.body
+                      if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+        return any(_names(node) & recorders for node in statements)
+
+    last = max((i for i, source in code if records(i, source)), default=len(nb.cells) - 1)
+    part = nbformat.from_dict(nb)
+    part.cells = part.cells[:last + 1]
+    return part
+
+
 def _ran_hash(framework: str, page: str) -> str:
-    """The code hash of the committed notebook the runs executed."""
+    """The recorded part's code hash of the committed notebook the runs executed."""
     notebook = nbformat.read(ROOT / "notebooks" / framework / f"{page}.ipynb", as_version=4)
-    return content_hash(notebook, framework, benchmarks=False)
+    return content_hash(recorded_part(notebook), framework, benchmarks=False)
 
 
 def code_hash(page: str, framework: str) -> str:
-    """The hash of the code a benchmark of `page` executes (its benchmark files aside)."""
-    return content_hash(split(Chapter(page), framework), framework, benchmarks=False)
+    """The hash of the code a benchmark of `page` records from (its benchmark files aside)."""
+    return content_hash(recorded_part(split(Chapter(page), framework)), framework, benchmarks=False)
 
 
 def stale_benchmarks() -> list[str]:

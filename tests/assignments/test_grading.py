@@ -23,6 +23,7 @@ import textwrap
 from pathlib import Path
 
 import nbformat
+import graded_answers
 import pytest
 from test_tiny_chapter import make
 
@@ -91,73 +92,30 @@ TINY = textwrap.dedent(
     """
 )
 
-# Other correct code for the auto-graded exercises (answer cell id -> code); the same in
-# every framework, since the chapters' helpers have the same names everywhere.
+# Other correct code for the auto-graded exercises, and one wrong answer, per chapter:
+# the tiny chapter's here, a real chapter's in graded_answers/<chapter>.py.
 ALTERNATIVES = {
     "tiny": {
         "answer-1-code": "total = data[0] + data[1] + data[2] + data[3]",
         "answer-2-code": "import statistics\nmean = float(statistics.mean(data))",
     },
-    "autoregression": {
-        "answer-1-code": textwrap.dedent("""\
-            def fit(series, order, epochs=num_epochs, hiddens=10):
-                d2l.seed_everything(seed)
-                feats, labs = make_pairs(series, order)
-                keep = n_observed - order
-                return train(get_net(order, hiddens), d2l.load_array((feats[:keep], labs[:keep]), batch_size),
-                             epochs, lr)
-
-            def errors_of(net, series, order, ks=(1, 16, 64)):
-                preds = k_step_on_targets(lambda w: predict(net, w), series, order, max_k, targets)
-                return [mse(preds[:, k - 1], series[targets]) for k in ks]
-
-            order_errors = {order: errors_of(fit(x, order), x, order) for order in (16, 4, 1)}"""),
-        "answer-2-code": textwrap.dedent("""\
-            smooth = clean.astype(np.float32)
-            clean_errors = dict(zip(steps, errors_of(fit(smooth, tau), smooth, tau, steps)))"""),
-        "answer-3-code": textwrap.dedent("""\
-            def design(series):
-                f, l = make_pairs(np.asarray(series, np.float64), tau)
-                return np.hstack([f[:n_train], np.ones((n_train, 1))]), l[:n_train, 0]
-
-            A, b = design(x)
-            coef = np.linalg.solve(A.T @ A, A.T @ b)  # the normal equations
-            A, b = design(clean)
-            w_clean = np.linalg.pinv(A) @ b  # the clean sine's lags are collinear
-            preds = k_step_on_targets(lambda w: np.asarray(w, np.float64) @ w_clean[:-1] + w_clean[-1],
-                                      clean, tau, max_k, targets)
-            clean_linear_mse = float(np.mean((preds[:, -1] - clean[targets]) ** 2))"""),
-        "answer-4-code": textwrap.dedent("""\
-            variant_errors = {}
-            for name, net in (('50 hidden', fit(x, tau, hiddens=50)), ('20 epochs', fit(x, tau, epochs=20))):
-                train_mse = mse(predict(net, features[:n_train]), labels[:n_train, 0])
-                variant_errors[name] = [train_mse, *errors_of(net, x, tau)]"""),
-        "answer-5-code": textwrap.dedent("""\
-            lead = tau + 15  # the label of window i is x[i + lead]
-            keep = n_observed - lead
-            d2l.seed_everything(seed)
-            net16 = train(get_net(), d2l.load_array((features[:keep], x[lead:lead + keep].reshape(-1, 1)), batch_size),
-                          num_epochs, lr)
-            direct_mse = mse(predict(net16, features[targets - lead]), x[targets])"""),
-        "answer-7-code": textwrap.dedent("""\
-            def residual(series):
-                f, l = make_pairs(np.asarray(series, np.float64), tau)
-                A = np.hstack([f, np.ones((len(f), 1))])
-                return float(np.mean((A @ (np.linalg.pinv(A) @ l[:, 0]) - l[:, 0]) ** 2))
-
-            forward_mse, backward_mse = residual(x), residual(x[::-1])"""),
-    },
-}
-# One wrong answer per chapter: (answer cell id, code appended to the worked solution).
-WRONG = {
-    "tiny": ("answer-2-code", "mean = sum(data) / (len(data) - 1)"),
-    "autoregression": ("answer-3-code", "coef = coef[::-1]  # bias first: not the fit asked for"),
-}
+} | graded_answers.ALTERNATIVES
+WRONG = {"tiny": ("answer-2-code", "mean = sum(data) / (len(data) - 1)")} | graded_answers.WRONG
 CASES = ("worked", "alternative", "untouched", "wrong")
-# `make grade-all` (outside CI) grades every chapter; a chapter without an alternative and
-# a wrong answer written here gets the worked and untouched cases only.
+# `make test` grades the tiny chapter and the cheapest real one; `make grade-all` (outside CI)
+# every chapter, `make grade-all CHAPTERS="<name> ..."` those named. A chapter without an
+# alternative and a wrong answer in graded_answers/ gets the worked and untouched cases only.
+IN_CI = ("tiny", "autoregression")
+NAMED = os.environ.get("D2LMINI_GRADE_CHAPTERS", "").split()
 ALL = os.environ.get("D2LMINI_GRADE_ALL") == "1"
-GRADED = sorted(ALTERNATIVES | ({c.name: {} for c in chapters()} if ALL else {}))
+GRADED = sorted({"tiny", *NAMED} if NAMED else {"tiny", *(c.name for c in chapters())} if ALL else set(IN_CI))
+# Each framework grades its submissions one after another, a whole notebook each.
+GRADING_TIMEOUT_S = 600 * max(1, len(GRADED) - 1)
+
+
+def _code(answer: str | dict[str, str], framework: str) -> str:
+    """An answer is the same code in every framework, or framework -> code."""
+    return answer if isinstance(answer, str) else answer[framework]
 
 
 def cases(chapter: str) -> tuple[str, ...]:
@@ -187,11 +145,12 @@ def _submissions(out: Path, framework: str, folder: Path) -> dict[str, dict[int,
         if chapter in WRONG:
             wrong_id, wrong_code = WRONG[chapter]
             submissions["wrong"] = _fill(worked, {wrong_id: next(
-                c.source for c in worked.cells if c["id"] == wrong_id) + "\n" + wrong_code})
+                c.source for c in worked.cells if c["id"] == wrong_id) + "\n" + _code(wrong_code, framework)})
             # the alternative also answers the exercises graded by hand, in words of its own
             prose = {c["id"]: "My own explanation." for c in student.cells
                      if c["id"].endswith("-text") and c.metadata.get("nbgrader", {}).get("grade")}
-            submissions["alternative"] = _fill(student, ALTERNATIVES[chapter] | prose)
+            alternative = {cell: _code(code, framework) for cell, code in ALTERNATIVES[chapter].items()}
+            submissions["alternative"] = _fill(student, alternative | prose)
         for case, nb in submissions.items():
             (folder / case).mkdir(parents=True, exist_ok=True)
             nbformat.write(nb, folder / case / f"{chapter}.ipynb")
@@ -226,7 +185,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
             env=os.environ | {"D2LMINI_RESULTS_DIR": str(tmp / "results")})
     runs = {}
     for framework, proc in procs.items():
-        printed, _ = proc.communicate(timeout=600)
+        printed, _ = proc.communicate(timeout=GRADING_TIMEOUT_S)
         with (tmp / f"{framework}.csv").open() as handle:
             runs[framework] = (proc.returncode, printed, list(csv.DictReader(handle)))
     return {"kinds": kinds, "runs": runs}
@@ -259,7 +218,7 @@ def test_scores_per_case(graded: dict, framework: str, chapter: str) -> None:
     auto = sorted(n for n, kind in kinds.items() if kind == "auto")
     manual = sorted(n for n, kind in kinds.items() if kind == "manual")
     if chapter in WRONG:
-        assert auto and manual, kinds  # the cases below test both kinds
+        assert auto, kinds  # a wrong answer needs an auto-graded exercise
     full = {n: ("auto", "1", "1") for n in auto} | {n: ("manual", "", "1") for n in manual}
     for case in {"worked", "alternative"} & set(cases(chapter)):
         assert _scores(rows, case, chapter) == full, (case, printed)

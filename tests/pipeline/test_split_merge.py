@@ -298,3 +298,22 @@ def test_check_cells_run_in_the_notebooks_but_stay_off_the_page(
     page = merge.merge(chapter)
     assert "shared = 1" in [c.source for c in page.cells]
     assert not [c for c in page.cells if "assert shared == 1" in c.source]
+
+
+def test_a_benchmark_is_keyed_on_the_cells_up_to_its_last_recorded_figure() -> None:
+    """Cells after the last one that records a figure (directly, or through a function of the
+    page that does) cannot change a benchmark's figures: editing them leaves it current."""
+    from tools import benchmark
+    cell = nbformat.v4.new_code_cell
+    nb = nbformat.v4.new_notebook(cells=[
+        cell("def train(seed):\n    d2l.record_training('p', 'm', net, 1.0)"),
+        cell("def score():\n    return train(seed)  # records through train"),
+        cell("score()"),
+        cell("%time result = 1"),
+        cell("errors = [1, 2]\nassert errors"),  # an exercise and its check
+    ])
+    assert [c.source for c in benchmark.recorded_part(nb).cells] == [c.source for c in nb.cells[:3]]
+    nb.cells[3].source = "%time d2l.record_result('p', 'm', 'mae', 1.0, seed)"  # read as text
+    assert len(benchmark.recorded_part(nb).cells) == 4
+    unrecorded = nbformat.v4.new_notebook(cells=[cell("x = 1"), cell("def f():\n    d2l.record_result()")])
+    assert len(benchmark.recorded_part(unrecorded).cells) == 2  # no recording call: all of it
