@@ -109,8 +109,9 @@ IN_CI = ("tiny", "autoregression")
 NAMED = os.environ.get("D2LMINI_GRADE_CHAPTERS", "").split()
 ALL = os.environ.get("D2LMINI_GRADE_ALL") == "1"
 GRADED = sorted({"tiny", *NAMED} if NAMED else {"tiny", *(c.name for c in chapters())} if ALL else set(IN_CI))
-# Each framework grades its submissions one after another, a whole notebook each.
-GRADING_TIMEOUT_S = 600 * max(1, len(GRADED) - 1)
+# Each framework grades its submissions one after another, a whole notebook each: a real
+# chapter's four took up to 26 minutes with other grading runs on the two cores.
+GRADING_TIMEOUT_S = 1800 * max(1, len(GRADED) - 1)
 
 
 def _code(answer: str | dict[str, str], framework: str) -> str:
