@@ -138,6 +138,11 @@ def exercises(nb: nbformat.NotebookNode) -> list[Exercise]:
             current.checks.append(index)
         elif is_solution(cell):
             current.solutions.append(index)
+        elif cell.cell_type == "code" and current.solutions:
+            raise AssignmentError(
+                f"cell {cell.get('id')}: starter code of exercise {current.number} comes after "
+                "its worked solution began; the student's answer takes the solution's place, "
+                "so it would run before this cell: put the starter code before the solution")
     return found
 
 

@@ -230,6 +230,8 @@ def test_an_exercise_with_checks_is_auto_graded(tmp_path: Path, monkeypatch: pyt
      "come before its worked solution"),
     ("+++\n\n**Exercise 1.** Do it.\n\n```{code-cell} ipython3\n:tags: [solution]\nx = 1\n```\n\n"
      "```{code-cell} ipython3\n:tags: [solution, check]\nassert x\n```\n", "not tagged 'solution' as well"),
+    ("+++\n\n**Exercise 1.** Do it.\n\n+++ {\"tags\": [\"solution\"]}\n\nFirst the data.\n\n"
+     "```{code-cell} ipython3\ndata = [1]\n```\n", "put the starter code before the solution"),
 ])
 def test_misplaced_checks_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cells: str,
                                       message: str) -> None:
