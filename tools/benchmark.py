@@ -112,11 +112,12 @@ def recorded_part(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             trees[i] = ast.parse(source)
         except SyntaxError:  # a magic or shell line: read as text below
             trees[i] = None
+    # each function (or method) of the page -> the names it refers to, read once
+    uses = [(f.name, _names(f)) for tree in trees.values() if tree for f in ast.walk(tree)
+            if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))]
     recorders, grown = set(RECORDERS), True
-    while grown:  # functions (and methods) of the page that call a recorder are recorders too
-        functions = [f for tree in trees.values() if tree for f in ast.walk(tree)
-                     if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))]
-        found = {f.name for f in functions if _names(f) & recorders}
+    while grown:  # a function that refers to a recorder is a recorder too
+        found = {name for name, names in uses if names & recorders}
         grown = not found <= recorders
         recorders |= found
 
