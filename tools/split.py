@@ -8,7 +8,7 @@ shared cell and that framework's cells.
 Each committed notebook stores a content hash of everything its outputs depend on:
 the sources of its code cells in order, the d2lmini modules it imports, the pinned
 requirements, the kernel settings, the executor, and, for a page that prints benchmark
-medians (``load_benchmark``), its framework's benchmark files. Prose (markdown cells), cell ids
+medians (``load_benchmark``), the benchmark files of the pages it names. Prose (markdown cells), cell ids
 and tags do not change what the code computes, so they are not in the hash. A
 committed notebook is then in one of three states (:func:`status`):
 
@@ -180,11 +180,16 @@ def code_cells(nb: nbformat.NotebookNode) -> list[tuple[str, list[str]]]:
 
 
 def _benchmark_files(nb: nbformat.NotebookNode, framework: str) -> list[Path]:
-    """The benchmark files a notebook may print from: all of its framework's, if a code
-    cell calls ``load_benchmark`` (a page's comparison tables read other pages' medians)."""
-    if not any("load_benchmark(" in source for source, _ in code_cells(nb)):
+    """The benchmark files a notebook may print from, if a code cell calls ``load_benchmark``:
+    those of its framework whose page the code names in quotes (``page = 'gated_cells'``, a
+    comparison's ``{'ridership_rnns': ...}``). A page names the benchmarks it reads by their
+    page names, so a new page's benchmark leaves the other pages' notebooks current."""
+    sources = [source for source, _ in code_cells(nb)]
+    if not any("load_benchmark(" in source for source in sources):
         return []
-    return sorted((RESULTS / "benchmark" / framework).glob("*.json"))
+    code = "\n".join(sources)
+    return [path for path in sorted((RESULTS / "benchmark" / framework).glob("*.json"))
+            if f"'{path.stem}'" in code or f'"{path.stem}"' in code]
 
 
 def content_hash(nb: nbformat.NotebookNode, framework: str, benchmarks: bool = True) -> str:

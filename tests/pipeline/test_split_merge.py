@@ -122,6 +122,9 @@ def test_hash_follows_the_benchmarks_only_of_pages_that_print_them(
     (results / "benchmark" / "tensorflow").mkdir()
     (results / "benchmark" / "tensorflow" / "other_page.json").write_text("{}")
     assert source_hash() == chapters.split(tiny, "pytorch").metadata["d2lmini"]["source_hash"]
+    after = source_hash()
+    (results / "benchmark" / "pytorch" / "new_page.json").write_text('{"figures": []}')
+    assert source_hash() == after  # a benchmark that the page does not name
 
 
 def test_cell_with_two_framework_tags_is_refused(tiny: Chapter) -> None:
