@@ -88,13 +88,17 @@ class FigureRule:
                    ((self.page, page), (self.model, key[0]), (self.metric, key[1])))
 
 
-RIDERSHIP_SEQ2SEQ = "ridership_multistep|gated_cells|conv_wavenet"  # the 82 windows, 14 days
+RIDERSHIP_SEQ2SEQ = "ridership_multistep|gated_cells|conv_wavenet|attention"  # the 82 windows, 14 days
 # The first rule that matches a figure applies.
 RULES = (
     FigureRule("gated_cells", "lstm_cell|gru_cell", "max_abs_diff", bound=1e-5,
                why="the page checks the by-hand cells against the built-in ones to 1e-5"),
     FigureRule("rnn_language_model", "bptt", "max_abs_diff", bound=1e-8,
                why="the page checks the derived gradient against autodiff to 1e-8"),
+    FigureRule("attention", "mha", "max_abs_diff", bound=1e-5,
+               why="the page checks its multi-head attention against the framework's (numpy's) to 1e-5"),
+    FigureRule("attention", "char_transformer.*", "valid_perplexity", value=28.0,
+               why="the uniform model over the 28 tokens of The Time Machine"),
     FigureRule("ridership_baselines", "naive_7day", ".*", none="the naive forecast is the baseline"),
     FigureRule("ridership_baselines", "sarima", "forecast_.*", none="a forecast of one day, not an error"),
     FigureRule("ridership_baselines", "sarima", "mae_daily_refit",
