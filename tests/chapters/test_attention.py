@@ -148,3 +148,11 @@ def test_exercise4_shorter_context_scores_slightly_better() -> None:
         full = float(re.findall(r"^Transformer, 700 updates: validation perplexity ([\d.]+)", text, re.M)[0])
         short = float(re.findall(r"^context of 8 to 16 characters: validation perplexity ([\d.]+)", text, re.M)[0])
         assert 0.01 <= full - short <= 0.09, (framework, full, short)
+
+
+def test_this_run_perplexity_after_700_updates() -> None:
+    """'After 700 updates the validation perplexity is 5.5 to 5.6' (this run, every framework)."""
+    for framework in FRAMEWORKS:
+        found = re.findall(r"^Transformer, 700 updates: validation perplexity ([\d.]+)",
+                           printed(PAGE, framework), re.M)
+        assert len(found) == 1 and 5.45 <= float(found[0]) < 5.65, (framework, found)
